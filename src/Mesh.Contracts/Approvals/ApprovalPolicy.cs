@@ -1,0 +1,23 @@
+using System.Collections.Immutable;
+
+namespace Mesh.Contracts.Approvals;
+
+/// <summary>Who must approve, how many, and by when: taken from the require-approval rule that fired.</summary>
+[GenerateSerializer, Immutable, Alias("mesh.ApprovalPolicy")]
+public sealed record ApprovalPolicy
+{
+    /// <summary>Approver groups whose members may vote.</summary>
+    [Id(0)] public ImmutableArray<string> Groups { get; init; } = ImmutableArray<string>.Empty;
+
+    /// <summary>How many approve votes grant the request (N of M).</summary>
+    [Id(1)] public int Quorum { get; init; } = 1;
+
+    /// <summary>How long the approval stays open; after it, it is expired (denied).</summary>
+    [Id(2)] public TimeSpan ExpiresAfter { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>A second group that may also vote once <see cref="EscalateAfter"/> has passed.</summary>
+    [Id(3)] public ImmutableArray<string> EscalationGroups { get; init; } = ImmutableArray<string>.Empty;
+
+    /// <summary>Delay before escalation; null: no escalation.</summary>
+    [Id(4)] public TimeSpan? EscalateAfter { get; init; }
+}

@@ -1,0 +1,54 @@
+using System.Collections.Immutable;
+
+namespace Mesh.Contracts.Decisions;
+
+/// <summary>The mesh's answer to an <see cref="ActionRequest"/>.</summary>
+[GenerateSerializer, Immutable, Alias("mesh.Decision")]
+public sealed record Decision
+{
+    /// <summary>The request this answers.</summary>
+    [Id(0)] public required string RequestId { get; init; }
+
+    /// <summary>Allow, deny or require approval.</summary>
+    [Id(1)] public required Effect Effect { get; init; }
+
+    /// <summary>Why; a deny always carries a specific code.</summary>
+    [Id(2)] public required ReasonCode Reason { get; init; }
+
+    /// <summary>A sentence a person can act on.</summary>
+    [Id(3)] public required string Message { get; init; }
+
+    /// <summary>The policy rule that decided, if one did.</summary>
+    [Id(4)] public string? RuleId { get; init; }
+
+    /// <summary>The tenant policy version the decision used (0: no policy published, everything default-denied).</summary>
+    [Id(5)] public long PolicyVersion { get; init; }
+
+    /// <summary>The credential version the decision saw, if the request named a credential.</summary>
+    [Id(6)] public long? CredentialVersion { get; init; }
+
+    /// <summary>For <see cref="Effect.RequireApproval"/>: the approval to wait on and then name in the re-sent request.</summary>
+    [Id(7)] public string? ApprovalId { get; init; }
+
+    /// <summary>For <see cref="ReasonCode.RateLimited"/>: when a retry can succeed.</summary>
+    [Id(8)] public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>When the mesh decided.</summary>
+    [Id(9)] public DateTimeOffset DecidedAt { get; init; }
+
+    /// <summary>For <see cref="ReasonCode.EvidenceMissing"/>: the evidence keys the request lacked.</summary>
+    [Id(10)] public ImmutableArray<string> MissingEvidence { get; init; } = ImmutableArray<string>.Empty;
+
+    /// <summary>True only for <see cref="Effect.Allow"/>.</summary>
+    public bool IsAllowed => Effect == Effect.Allow;
+
+    /// <summary>Builds a deny with a reason and a message.</summary>
+    public static Decision Deny(string requestId, ReasonCode reason, string message, DateTimeOffset at) => new()
+    {
+        RequestId = requestId,
+        Effect = Effect.Deny,
+        Reason = reason,
+        Message = message,
+        DecidedAt = at,
+    };
+}

@@ -1,0 +1,68 @@
+namespace Mesh.Contracts.Tenants;
+
+/// <summary>One tenant, keyed by the tenant id: its policy versions and the tenant-wide pause.</summary>
+public interface ITenantGrain : IGrainWithStringKey
+{
+    /// <summary>Pauses every agent of the tenant.</summary>
+    Task<TenantInfo> Pause(string? reason);
+
+    /// <summary>Resumes the tenant.</summary>
+    Task<TenantInfo> Resume();
+
+    /// <summary>Validates, compiles and activates a policy document; returns the new version.</summary>
+    /// <exception cref="Errors.MeshException">With <see cref="Errors.MeshErrorCode.InvalidArgument"/> and every validation error when the policy is malformed.</exception>
+    Task<PolicyPublication> PublishPolicy(string document);
+
+    /// <summary>The tenant as operators see it.</summary>
+    [ReadOnly]
+    Task<TenantInfo> GetInfo();
+
+    /// <summary>What a decision needs: pause state and active policy version. (Decision path.)</summary>
+    [ReadOnly]
+    ValueTask<TenantGate> GetGate();
+
+    /// <summary>The text of a policy version (for silos compiling it into their local cache).</summary>
+    [ReadOnly]
+    Task<string?> GetPolicyDocument(long version);
+}
+
+/// <summary>A tenant as operators see it.</summary>
+[GenerateSerializer, Immutable, Alias("mesh.TenantInfo")]
+public sealed record TenantInfo
+{
+    /// <summary>The tenant id.</summary>
+    [Id(0)] public required string TenantId { get; init; }
+
+    /// <summary>True while every agent of the tenant is paused.</summary>
+    [Id(1)] public bool Paused { get; init; }
+
+    /// <summary>Why it was paused.</summary>
+    [Id(2)] public string? PauseReason { get; init; }
+
+    /// <summary>The active policy version (0: none, everything is default-denied).</summary>
+    [Id(3)] public long ActivePolicyVersion { get; init; }
+
+    /// <summary>How many versions were published.</summary>
+    [Id(4)] public int PolicyVersions { get; init; }
+}
+
+/// <summary>Pause state and active policy version, as the decision path reads them.</summary>
+[GenerateSerializer, Immutable, Alias("mesh.TenantGate")]
+public readonly record struct TenantGate([property: Id(0)] bool Paused, [property: Id(1)] long PolicyVersion);
+
+/// <summary>Receipt of a policy publication.</summary>
+[GenerateSerializer, Immutable, Alias("mesh.PolicyPublication")]
+public sealed record PolicyPublication
+{
+    /// <summary>The tenant.</summary>
+    [Id(0)] public required string TenantId { get; init; }
+
+    /// <summary>The new active version.</summary>
+    [Id(1)] public required long Version { get; init; }
+
+    /// <summary>How many rules it has.</summary>
+    [Id(2)] public required int Rules { get; init; }
+
+    /// <summary>When it became active.</summary>
+    [Id(3)] public required DateTimeOffset ActivatedAt { get; init; }
+}

@@ -1,0 +1,365 @@
+using Mesh.Contracts.Agents;
+using Mesh.Contracts.Approvals;
+using Mesh.Contracts.Credentials;
+using Mesh.Contracts.Decisions;
+using Mesh.Contracts.Errors;
+using Mesh.Contracts.Keys;
+using Mesh.Contracts.Tenants;
+using Mesh.Grains.Approvals;
+using Mesh.Grains.Policies;
+using Mesh.Policy.Evaluation;
+using Mesh.Policy.Model;
+
+namespace Mesh.Grains.Agents;
+
+// The decision path. Order (DESIGN.md): shape and token -> agent status -> tenant pause -> credential status and
+// scope -> policy -> parent bounds -> approvals and rate limits. Every check reads memory: this grain's state,
+// the silo-local policy cache, and the tenant and credential grains' in-memory state. Any failure denies.
+internal sealed partial class AgentGrain
+{
+    public async Task<Decision> Decide(ActionRequest request)
+    {
+        var now = time.GetUtcNow();
+        if (request is null)
+        {
+            return Count(Decision.Deny(string.Empty, ReasonCode.BadRequest, "The request is empty.", now));
+        }
+
+        var requestId = request.RequestId ?? string.Empty;
+        try
+        {
+            var decision = await DecideCore(request, now);
+            return Count(decision);
+        }
+        catch (Exception ex)
+        {
+            LogErrorDecisionFailed(logger, ex, _agentId, requestId);
+            return Count(Decision.Deny(requestId, ReasonCode.InternalError, "Mesh could not complete the decision, so it denies (fail closed). Retry, or ask an operator to check the silo logs.", now));
+        }
+    }
+
+    public async Task<DelegationVerdict> CheckDelegation(DelegationCheck check)
+    {
+        var registration = state.State.Registration;
+        if (state.State.Status != AgentStatus.Active || registration is null)
+        {
+            var why = state.State.Status == AgentStatus.Unregistered ? "is not registered" : $"is {state.State.Status.ToString().ToLowerInvariant()}";
+            return ParentDeny(ReasonCode.ParentDenied, $"Parent agent '{_agentId}' {why}.");
+        }
+
+        if (check.CredentialId is { } credential && !registration.Credentials.Contains(credential))
+        {
+            return ParentDeny(ReasonCode.CredentialUnknown, $"Parent agent '{_agentId}' does not hold credential '{credential}'.");
+        }
+
+        var gate = await GrainFactory.GetGrain<ITenantGrain>(_tenant).GetGate();
+        var policy = await policies.GetAsync(_tenant, gate.PolicyVersion);
+        var verdict = policy.Compiled.Evaluate(new PolicyInput(check.Tool, check.Operation, check.Target, check.Workflow, registration.Roles, check.DataLabels));
+        if (verdict.Effect is RuleEffect.None or RuleEffect.Deny)
+        {
+            var message = verdict.Rule is { } rule
+                ? $"Parent agent '{_agentId}' is denied this by rule '{rule.Id}'."
+                : $"No rule allows parent agent '{_agentId}' to do this.";
+            return ParentDeny(ReasonCode.ParentDenied, message) with { RuleId = verdict.Rule?.Id };
+        }
+
+        var own = new DelegationVerdict
+        {
+            Effect = verdict.Effect == RuleEffect.RequireApproval ? Effect.RequireApproval : Effect.Allow,
+            Reason = ReasonCode.Policy,
+            Message = "allowed for the parent",
+            RuleId = verdict.Rule?.Id,
+            Approval = verdict.Rule is { } r ? policy.ApprovalFor(r) : null,
+        };
+
+        if (registration.ParentAgentId is not { } grandparent)
+        {
+            return own;
+        }
+
+        if (check.Depth >= MaxDelegationDepth)
+        {
+            return ParentDeny(ReasonCode.ParentDenied, $"The chain of parent agents is deeper than {MaxDelegationDepth}.");
+        }
+
+        var above = await GrainFactory.GetGrain<IAgentGrain>(grandparent).CheckDelegation(check with { Depth = check.Depth + 1 });
+        return above.Effect == Effect.Deny || (above.Effect == Effect.RequireApproval && own.Effect == Effect.Allow) ? above : own;
+    }
+
+    private static DelegationVerdict ParentDeny(ReasonCode reason, string message) =>
+        new() { Effect = Effect.Deny, Reason = reason, Message = message };
+
+    private async Task<Decision> DecideCore(ActionRequest request, DateTimeOffset now)
+    {
+        var s = state.State;
+        if (!_validKey || s.Status == AgentStatus.Unregistered || s.Registration is not { } registration)
+        {
+            return Deny(request, ReasonCode.UnknownAgent, $"No agent '{request.AgentId}' is registered.", now);
+        }
+
+        // Authenticate before looking at anything else, so an unauthenticated caller learns nothing about the request.
+        if (!AgentTokens.Matches(request.AgentToken, s.TokenHash))
+        {
+            return Deny(request, ReasonCode.BadToken, "The agent token is missing or wrong.", now);
+        }
+
+        if (RequestValidator.Validate(request, _agentId) is { } problem)
+        {
+            return Deny(request, ReasonCode.BadRequest, "The request is malformed: " + problem + ".", now);
+        }
+
+        var digest = RequestDigest.Compute(request);
+        Decision? cached = null;
+        if (_recent.TryGet(request.RequestId, out var cachedDigest, out var previous))
+        {
+            if (!string.Equals(cachedDigest, digest, StringComparison.Ordinal))
+            {
+                return Deny(request, ReasonCode.RequestIdReused, $"Request id '{request.RequestId}' was already used for a different request; use a new id.", now);
+            }
+
+            cached = previous;
+        }
+
+        if (s.Status != AgentStatus.Active)
+        {
+            var reason = s.Status == AgentStatus.Paused ? ReasonCode.AgentPaused : ReasonCode.AgentQuarantined;
+            return Deny(request, reason, $"Agent '{_agentId}' is {s.Status.ToString().ToLowerInvariant()}" + (s.StatusReason is null ? "." : $": {s.StatusReason}."), now);
+        }
+
+        var gate = await GrainFactory.GetGrain<ITenantGrain>(_tenant).GetGate();
+        if (gate.Paused)
+        {
+            return Deny(request, ReasonCode.TenantPaused, $"Tenant '{_tenant}' is paused.", now);
+        }
+
+        long? credentialVersion = null;
+        if (request.CredentialId is { } credentialId)
+        {
+            if (!registration.Credentials.Contains(credentialId))
+            {
+                return Deny(request, ReasonCode.CredentialUnknown, $"Credential '{credentialId}' is not granted to agent '{_agentId}'.", now);
+            }
+
+            var check = await GrainFactory.GetGrain<ICredentialGrain>(credentialId).Check(request.Tool, request.Operation, request.Target);
+            credentialVersion = check.Version;
+            if (CredentialDenial(check.Outcome) is { } credentialReason)
+            {
+                return Deny(request, credentialReason, CredentialMessage(credentialId, check.Outcome), now) with { CredentialVersion = credentialVersion };
+            }
+        }
+
+        var policy = await policies.GetAsync(_tenant, gate.PolicyVersion);
+        var verdict = policy.Compiled.Evaluate(new PolicyInput(request.Tool, request.Operation, request.Target, request.Workflow, registration.Roles, request.DataLabels));
+        var outcome = new Outcome(request, now, policy.Version, credentialVersion);
+        if (verdict.Effect == RuleEffect.None)
+        {
+            return outcome.Deny(ReasonCode.Default, "No policy rule allows this action (default deny).", null);
+        }
+
+        var rule = verdict.Rule!;
+        if (verdict.Effect == RuleEffect.Deny)
+        {
+            return outcome.Deny(ReasonCode.Policy, $"Denied by policy rule '{rule.Id}'.", rule.Id);
+        }
+
+        var effect = verdict.Effect == RuleEffect.RequireApproval ? Effect.RequireApproval : Effect.Allow;
+        var approvalPolicy = policy.ApprovalFor(rule);
+        var ruleId = rule.Id;
+        if (registration.ParentAgentId is { } parentId)
+        {
+            var parent = await GrainFactory.GetGrain<IAgentGrain>(parentId).CheckDelegation(new DelegationCheck
+            {
+                ChildAgentId = _agentId,
+                Tool = request.Tool,
+                Operation = request.Operation,
+                Target = request.Target,
+                CredentialId = request.CredentialId,
+                Workflow = request.Workflow,
+                DataLabels = request.DataLabels,
+            });
+            if (parent.Effect == Effect.Deny)
+            {
+                return outcome.Deny(ReasonCode.ParentDenied, "A sub-agent may not do what its parent may not: " + parent.Message, parent.RuleId);
+            }
+
+            if (parent.Effect == Effect.RequireApproval && effect == Effect.Allow)
+            {
+                (effect, approvalPolicy, ruleId) = (Effect.RequireApproval, parent.Approval, parent.RuleId);
+            }
+        }
+
+        if (cached is not null && IsReplayOf(cached, request, effect))
+        {
+            return cached;
+        }
+
+        if (effect == Effect.RequireApproval)
+        {
+            return request.ApprovalId is null
+                ? await OpenApprovalAsync(outcome, digest, ruleId, approvalPolicy)
+                : await ConsumeApprovalAsync(outcome, registration, digest, ruleId);
+        }
+
+        var wait = _rateLimiter.TryAcquire(registration, request.Tool, rule.Id, policy.RateLimitFor(rule), now);
+        return wait is { } retryAfter
+            ? outcome.RateLimited(retryAfter, ruleId)
+            : Remember(request, digest, outcome.Allow($"Allowed by policy rule '{ruleId}'.", ruleId, approvalId: null));
+    }
+
+    // A retried request is answered from memory only if the mesh would still decide the same way now: a pause or a
+    // revocation since the first answer wins over the cache.
+    private static bool IsReplayOf(Decision cached, ActionRequest request, Effect effect) => cached.Effect switch
+    {
+        Effect.Allow => effect == Effect.Allow || (request.ApprovalId is not null && request.ApprovalId == cached.ApprovalId),
+        Effect.RequireApproval => effect == Effect.RequireApproval && request.ApprovalId is null,
+        _ => false,
+    };
+
+    private async Task<Decision> OpenApprovalAsync(Outcome outcome, string digest, string? ruleId, ApprovalPolicy? approvalPolicy)
+    {
+        var request = outcome.Request;
+        if (approvalPolicy is null)
+        {
+            return outcome.Deny(ReasonCode.Policy, $"Rule '{ruleId}' requires approval but names no approvers, so the action is denied.", ruleId);
+        }
+
+        var approvalId = ApprovalIds.For(_tenant, _agentId, request.RequestId);
+        try
+        {
+            await GrainFactory.GetGrain<IApprovalGrain>(approvalId).Open(new ApprovalOpening
+            {
+                Subject = new ApprovalSubject
+                {
+                    AgentId = _agentId,
+                    AgentOwner = state.State.Registration?.Owner,
+                    RequestId = request.RequestId,
+                    Tool = request.Tool,
+                    Operation = request.Operation,
+                    Target = request.Target,
+                    CredentialId = request.CredentialId,
+                    DataLabels = request.DataLabels,
+                    Workflow = request.Workflow,
+                    SessionId = request.SessionId,
+                    Attributes = request.Attributes,
+                    Arguments = request.Arguments,
+                    ArgumentsDigest = request.ArgumentsDigest ?? (request.Arguments is { } text ? RequestValidator.DigestOf(text) : null),
+                    RuleId = ruleId,
+                },
+                RequestDigest = digest,
+                PolicyVersion = outcome.PolicyVersion,
+                Policy = approvalPolicy,
+            });
+        }
+        catch (MeshException ex) when (ex.Code == MeshErrorCode.Conflict)
+        {
+            return outcome.Deny(ReasonCode.RequestIdReused, $"Request id '{request.RequestId}' already opened an approval for a different request; use a new id.", ruleId);
+        }
+
+        var decision = outcome.Decide(Effect.RequireApproval, ReasonCode.Policy, $"Rule '{ruleId}' requires human approval. Wait for approval '{approvalId}', then re-send the request with its approval id.", ruleId) with { ApprovalId = approvalId };
+        return Remember(request, digest, decision);
+    }
+
+    private async Task<Decision> ConsumeApprovalAsync(Outcome outcome, AgentRegistration registration, string digest, string? ruleId)
+    {
+        var request = outcome.Request;
+        var approvalId = request.ApprovalId!;
+        if (MeshKey.TenantOf(approvalId) != _tenant)
+        {
+            return outcome.Deny(ReasonCode.ApprovalMismatch, $"Approval '{approvalId}' does not belong to this tenant.", ruleId);
+        }
+
+        // Check the rate limits first so a limited request does not burn its single-use approval.
+        if (_rateLimiter.Peek(registration, request.Tool, null, null, outcome.Now) is { } wait)
+        {
+            return outcome.RateLimited(wait, ruleId);
+        }
+
+        var result = await GrainFactory.GetGrain<IApprovalGrain>(approvalId).Consume(_agentId, digest, outcome.PolicyVersion);
+        return result switch
+        {
+            ApprovalConsumeResult.Consumed => Remember(request, digest, TakeAndAllow(outcome, registration, approvalId, ruleId)),
+            ApprovalConsumeResult.Pending => outcome.Deny(ReasonCode.ApprovalPending, $"Approval '{approvalId}' is still pending.", ruleId) with { ApprovalId = approvalId },
+            ApprovalConsumeResult.Denied => outcome.Deny(ReasonCode.ApprovalDenied, $"Approval '{approvalId}' was denied.", ruleId) with { ApprovalId = approvalId },
+            ApprovalConsumeResult.Expired => outcome.Deny(ReasonCode.ApprovalExpired, $"Approval '{approvalId}' expired.", ruleId) with { ApprovalId = approvalId },
+            ApprovalConsumeResult.AlreadyConsumed => outcome.Deny(ReasonCode.ApprovalConsumed, $"Approval '{approvalId}' was already used; approvals are single use.", ruleId) with { ApprovalId = approvalId },
+            ApprovalConsumeResult.Unknown => outcome.Deny(ReasonCode.ApprovalMismatch, $"No approval '{approvalId}' exists.", ruleId),
+            _ => outcome.Deny(ReasonCode.ApprovalMismatch, $"Approval '{approvalId}' was granted for a different request, agent or policy version.", ruleId),
+        };
+    }
+
+    private Decision TakeAndAllow(Outcome outcome, AgentRegistration registration, string approvalId, string? ruleId)
+    {
+        _rateLimiter.TryAcquire(registration, outcome.Request.Tool, null, null, outcome.Now);
+        return outcome.Allow($"Allowed: approval '{approvalId}' was granted.", ruleId, approvalId);
+    }
+
+    private Decision Remember(ActionRequest request, string digest, Decision decision)
+    {
+        _recent.Remember(request.RequestId, digest, decision);
+        return decision;
+    }
+
+    private Decision Count(Decision decision)
+    {
+        switch (decision.Effect)
+        {
+            case Effect.Allow:
+                _allowed++;
+                break;
+            case Effect.RequireApproval:
+                _approvalsRequested++;
+                break;
+            default:
+                _denied++;
+                break;
+        }
+
+        return decision;
+    }
+
+    private static Decision Deny(ActionRequest request, ReasonCode reason, string message, DateTimeOffset now) =>
+        Decision.Deny(request.RequestId ?? string.Empty, reason, message, now);
+
+    private static ReasonCode? CredentialDenial(CredentialCheckOutcome outcome) => outcome switch
+    {
+        CredentialCheckOutcome.Usable => null,
+        CredentialCheckOutcome.Revoked => ReasonCode.CredentialRevoked,
+        CredentialCheckOutcome.Suspended => ReasonCode.CredentialSuspended,
+        CredentialCheckOutcome.Expired => ReasonCode.CredentialExpired,
+        CredentialCheckOutcome.OutOfScope => ReasonCode.OutOfScope,
+        _ => ReasonCode.CredentialUnknown,
+    };
+
+    private static string CredentialMessage(string credentialId, CredentialCheckOutcome outcome) => outcome switch
+    {
+        CredentialCheckOutcome.Revoked => $"Credential '{credentialId}' was revoked.",
+        CredentialCheckOutcome.Suspended => $"Credential '{credentialId}' is suspended.",
+        CredentialCheckOutcome.Expired => $"Credential '{credentialId}' has expired.",
+        CredentialCheckOutcome.OutOfScope => $"Credential '{credentialId}' does not cover this tool, operation and target.",
+        _ => $"Credential '{credentialId}' was never issued.",
+    };
+
+    /// <summary>What every decision for one request shares, so each outcome is built in one line.</summary>
+    private readonly record struct Outcome(ActionRequest Request, DateTimeOffset Now, long PolicyVersion, long? CredentialVersion)
+    {
+        public Decision Decide(Effect effect, ReasonCode reason, string message, string? ruleId) => new()
+        {
+            RequestId = Request.RequestId,
+            Effect = effect,
+            Reason = reason,
+            Message = message,
+            RuleId = ruleId,
+            PolicyVersion = PolicyVersion,
+            CredentialVersion = CredentialVersion,
+            DecidedAt = Now,
+        };
+
+        public Decision Deny(ReasonCode reason, string message, string? ruleId) => Decide(Effect.Deny, reason, message, ruleId);
+
+        public Decision Allow(string message, string? ruleId, string? approvalId) =>
+            Decide(Effect.Allow, ReasonCode.Policy, message, ruleId) with { ApprovalId = approvalId };
+
+        public Decision RateLimited(TimeSpan retryAfter, string? ruleId) =>
+            Decide(Effect.Deny, ReasonCode.RateLimited, $"Rate limit reached; retry after {retryAfter.TotalSeconds:0.###} s.", ruleId) with { RetryAfter = retryAfter };
+    }
+}

@@ -1,0 +1,232 @@
+using System.Collections.Immutable;
+using Mesh.Contracts.Agents;
+using Mesh.Contracts.Approvals;
+using Mesh.Contracts.Errors;
+using Mesh.Contracts.Keys;
+using Mesh.Grains.Hosting;
+using Mesh.Grains.Policies;
+using Mesh.Grains.RateLimiting;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Grains.Agents;
+
+/// <summary>
+/// One agent: registration, token, status, and every decision it asks for. The decision path is in
+/// <c>AgentGrain.Decide.cs</c>; this file holds the operator side and the runtime calls around it.
+/// </summary>
+internal sealed partial class AgentGrain(
+    [PersistentState("agent", MeshStorage.ProviderName)] IPersistentState<AgentState> state,
+    PolicyCache policies,
+    TimeProvider time,
+    ILogger<AgentGrain> logger) : Grain, IAgentGrain
+{
+    private const int MaxRoles = 64;
+    private const int MaxCredentials = 256;
+    private const int MaxDelegationDepth = 8;
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(20);
+
+    private readonly RecentDecisions _recent = new();
+    private readonly AgentRateLimiter _rateLimiter = new();
+    private string _agentId = string.Empty;
+    private string _tenant = string.Empty;
+    private bool _validKey;
+    private long _allowed;
+    private long _denied;
+    private long _approvalsRequested;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _agentId = this.GetPrimaryKeyString();
+        _validKey = MeshKey.TryParse(_agentId, out _tenant, out _);
+        return Task.CompletedTask;
+    }
+
+    public async Task<AgentTokenReceipt> Register(AgentRegistration registration)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        MeshException.ThrowIfInvalid(_validKey, $"'{_agentId}' is not a valid agent id; use tenant/name.");
+        if (state.State.Status != AgentStatus.Unregistered)
+        {
+            throw new MeshException(MeshErrorCode.AlreadyExists, $"Agent '{_agentId}' is already registered; rotate its token or pause it instead.");
+        }
+
+        registration = Normalize(registration);
+        await ValidateAsync(registration);
+
+        var (token, hash) = AgentTokens.Issue();
+        var now = time.GetUtcNow();
+        state.State.Status = AgentStatus.Active;
+        state.State.Registration = registration;
+        state.State.TokenHash = hash;
+        state.State.RegisteredAt = now;
+        state.State.TokenIssuedAt = now;
+        await state.WriteOrDiscardAsync(GrainContext);
+        LogInformationRegistered(logger, _agentId);
+        return new AgentTokenReceipt { AgentId = _agentId, Token = token, IssuedAt = now };
+    }
+
+    public async Task<AgentTokenReceipt> RotateToken()
+    {
+        EnsureRegistered();
+        var (token, hash) = AgentTokens.Issue();
+        var now = time.GetUtcNow();
+        state.State.TokenHash = hash;
+        state.State.TokenIssuedAt = now;
+        await state.WriteOrDiscardAsync(GrainContext);
+        return new AgentTokenReceipt { AgentId = _agentId, Token = token, IssuedAt = now };
+    }
+
+    public Task<AgentInfo> Pause(string? reason) => SetStatus(AgentStatus.Paused, reason);
+
+    public Task<AgentInfo> Quarantine(string? reason) => SetStatus(AgentStatus.Quarantined, reason);
+
+    public Task<AgentInfo> Resume() => SetStatus(AgentStatus.Active, null);
+
+    public Task<AgentInfo> GetInfo() => Task.FromResult(BuildInfo());
+
+    public Task<OutcomeReceipt> ReportOutcome(OutcomeReport report)
+    {
+        var now = time.GetUtcNow();
+        if (report is null || state.State.Status == AgentStatus.Unregistered || !AgentTokens.Matches(report.AgentToken, state.State.TokenHash))
+        {
+            return Task.FromResult(new OutcomeReceipt { Accepted = false, Error = "unknown agent or bad token", ReceivedAt = now });
+        }
+
+        if (!string.Equals(report.AgentId, _agentId, StringComparison.Ordinal) || string.IsNullOrEmpty(report.RequestId)
+            || report.RequestId.Length > Contracts.Decisions.RequestLimits.MaxRequestIdLength
+            || report.Changes?.Length > 8192 || report.UndoHandle?.Length > 1024 || report.Error?.Length > 8192)
+        {
+            return Task.FromResult(new OutcomeReceipt { Accepted = false, Error = "malformed report: check agentId, requestId and field sizes", ReceivedAt = now });
+        }
+
+        // The audit trail records outcomes (see the audit stage); until it exists the grain validates and acknowledges.
+        return Task.FromResult(new OutcomeReceipt { Accepted = true, ReceivedAt = now });
+    }
+
+    public async Task<ApprovalWaitResult> WaitForApproval(string agentToken, string approvalId, TimeSpan maxWait)
+    {
+        if (state.State.Status == AgentStatus.Unregistered || !AgentTokens.Matches(agentToken, state.State.TokenHash))
+        {
+            throw new MeshException(MeshErrorCode.AccessDenied, "Unknown agent or bad token.");
+        }
+
+        if (MeshKey.TenantOf(approvalId) != _tenant)
+        {
+            throw new MeshException(MeshErrorCode.NotFound, $"Approval '{approvalId}' does not belong to this agent.");
+        }
+
+        var approval = GrainFactory.GetGrain<IApprovalGrain>(approvalId);
+        var view = await approval.Get();
+        if (view.Status == ApprovalStatus.Unknown || !string.Equals(view.Subject?.AgentId, _agentId, StringComparison.Ordinal))
+        {
+            throw new MeshException(MeshErrorCode.NotFound, $"Approval '{approvalId}' does not belong to this agent.");
+        }
+
+        if (view.Status == ApprovalStatus.Pending && maxWait > TimeSpan.Zero)
+        {
+            view = await approval.Watch(view.Revision, maxWait < MaxWait ? maxWait : MaxWait);
+        }
+
+        var decidingComment = view.Votes.IsDefaultOrEmpty ? null : view.Votes[^1].Comment;
+        return new ApprovalWaitResult
+        {
+            ApprovalId = approvalId,
+            Status = view.Status,
+            TimedOut = view.Status == ApprovalStatus.Pending,
+            Comment = decidingComment,
+        };
+    }
+
+    private async Task<AgentInfo> SetStatus(AgentStatus status, string? reason)
+    {
+        EnsureRegistered();
+        if (state.State.Status != status || state.State.StatusReason != reason)
+        {
+            state.State.Status = status;
+            state.State.StatusReason = Text.Truncate(reason, 512);
+            await state.WriteOrDiscardAsync(GrainContext);
+            LogInformationStatusChanged(logger, _agentId, status);
+        }
+
+        return BuildInfo();
+    }
+
+    private void EnsureRegistered()
+    {
+        if (state.State.Status == AgentStatus.Unregistered)
+        {
+            throw new MeshException(MeshErrorCode.NotFound, $"No agent '{_agentId}' is registered.");
+        }
+    }
+
+    private static AgentRegistration Normalize(AgentRegistration registration) => registration with
+    {
+        Roles = registration.Roles.IsDefault ? [] : registration.Roles.Distinct(StringComparer.Ordinal).ToImmutableArray(),
+        Credentials = registration.Credentials.IsDefault ? [] : registration.Credentials.Distinct(StringComparer.Ordinal).ToImmutableArray(),
+        ToolRateLimits = registration.ToolRateLimits ?? ImmutableDictionary<string, Contracts.Agents.RateLimit>.Empty,
+    };
+
+    private async Task ValidateAsync(AgentRegistration registration)
+    {
+        MeshException.ThrowIfInvalid(registration.Roles.Length <= MaxRoles, $"An agent may hold at most {MaxRoles} roles.");
+        MeshException.ThrowIfInvalid(registration.Roles.All(r => MeshKey.IsValidName(r)), "Each role must be 1-128 letters, digits, '.', '_' or '-'.");
+        MeshException.ThrowIfInvalid(registration.Credentials.Length <= MaxCredentials, $"An agent may hold at most {MaxCredentials} credentials.");
+        foreach (var credential in registration.Credentials)
+        {
+            MeshException.ThrowIfInvalid(MeshKey.TenantOf(credential) == _tenant, $"Credential '{credential}' must be an id of this agent's tenant ({_tenant}/name).");
+        }
+
+        MeshException.ThrowIfInvalid(registration.Owner is null || (registration.Owner.Length is > 0 and <= 256), "The owner must be 1-256 characters.");
+        if (registration.RateLimit?.Validate() is { } limitError)
+        {
+            throw new MeshException(MeshErrorCode.InvalidArgument, $"Agent rate limit: {limitError}.");
+        }
+
+        MeshException.ThrowIfInvalid(registration.ToolRateLimits.Count <= 256, "At most 256 tool rate limits.");
+        foreach (var (tool, limit) in registration.ToolRateLimits)
+        {
+            var toolError = limit is null ? "missing" : limit.Validate();
+            MeshException.ThrowIfInvalid(toolError is null, $"Rate limit for tool '{tool}': {toolError}.");
+        }
+
+        if (registration.ParentAgentId is not { } parentId)
+        {
+            return;
+        }
+
+        MeshException.ThrowIfInvalid(MeshKey.TenantOf(parentId) == _tenant, "A parent agent must belong to the same tenant.");
+        MeshException.ThrowIfInvalid(parentId != _agentId, "An agent cannot be its own parent.");
+        var parent = await GrainFactory.GetGrain<IAgentGrain>(parentId).GetInfo();
+        if (parent.Status == AgentStatus.Unregistered || parent.Registration is not { } parentRegistration)
+        {
+            throw new MeshException(MeshErrorCode.NotFound, $"Parent agent '{parentId}' is not registered.");
+        }
+
+        // A sub-agent can never hold more than its parent: every role and credential must be the parent's too.
+        var extraRoles = registration.Roles.Except(parentRegistration.Roles, StringComparer.Ordinal).ToArray();
+        MeshException.ThrowIfInvalid(extraRoles.Length == 0, $"A sub-agent cannot hold roles its parent lacks: {string.Join(", ", extraRoles)}.");
+        var extraCredentials = registration.Credentials.Except(parentRegistration.Credentials, StringComparer.Ordinal).ToArray();
+        MeshException.ThrowIfInvalid(extraCredentials.Length == 0, $"A sub-agent cannot hold credentials its parent lacks: {string.Join(", ", extraCredentials)}.");
+    }
+
+    private AgentInfo BuildInfo() => new()
+    {
+        AgentId = _agentId,
+        Status = state.State.Status,
+        Registration = state.State.Registration,
+        StatusReason = state.State.StatusReason,
+        RegisteredAt = state.State.RegisteredAt,
+        Allowed = _allowed,
+        Denied = _denied,
+        ApprovalsRequested = _approvalsRequested,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Registered agent {AgentId}")]
+    private static partial void LogInformationRegistered(ILogger logger, string agentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent {AgentId} is now {Status}")]
+    private static partial void LogInformationStatusChanged(ILogger logger, string agentId, AgentStatus status);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Decision for agent {AgentId}, request {RequestId} failed; denied (fail closed)")]
+    private static partial void LogErrorDecisionFailed(ILogger logger, Exception exception, string agentId, string requestId);
+}

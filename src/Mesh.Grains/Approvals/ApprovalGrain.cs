@@ -1,0 +1,231 @@
+using System.Collections.Immutable;
+using Mesh.Contracts.Approvals;
+using Mesh.Contracts.Errors;
+using Mesh.Contracts.Keys;
+using Mesh.Grains.Hosting;
+
+namespace Mesh.Grains.Approvals;
+
+/// <summary>
+/// One human approval. Expiry and escalation are derived from <see cref="TimeProvider"/> time on every call, so
+/// they hold even when no timer fired (after a restart, say); waiting runtimes are woken at once on every change.
+/// </summary>
+internal sealed class ApprovalGrain(
+    [PersistentState("approval", MeshStorage.ProviderName)] IPersistentState<ApprovalState> state,
+    TimeProvider time) : Grain, IApprovalGrain
+{
+    private static readonly TimeSpan MaxWatch = TimeSpan.FromSeconds(20);
+    private TaskCompletionSource _changed = NewSignal();
+
+    private string ApprovalId => this.GetPrimaryKeyString();
+
+    public async Task<ApprovalView> Open(ApprovalOpening opening)
+    {
+        ArgumentNullException.ThrowIfNull(opening);
+        if (state.State.Status != ApprovalStatus.Unknown)
+        {
+            return state.State.RequestDigest == opening.RequestDigest
+                ? BuildView(time.GetUtcNow())
+                : throw new MeshException(MeshErrorCode.Conflict, $"Approval '{ApprovalId}' is already bound to another request.");
+        }
+
+        var tenant = MeshKey.TenantOf(ApprovalId);
+        MeshException.ThrowIfInvalid(tenant is not null && tenant == MeshKey.TenantOf(opening.Subject.AgentId), "The approval id and the requesting agent must belong to the same tenant.");
+        var policy = opening.Policy;
+        MeshException.ThrowIfInvalid(!policy.Groups.IsDefaultOrEmpty, "An approval needs at least one approver group.");
+        MeshException.ThrowIfInvalid(policy.Quorum is >= 1 and <= 100, "An approval quorum must be between 1 and 100.");
+        MeshException.ThrowIfInvalid(policy.ExpiresAfter > TimeSpan.Zero, "An approval must expire after a positive time.");
+
+        var now = time.GetUtcNow();
+        state.State.Status = ApprovalStatus.Pending;
+        state.State.Subject = opening.Subject;
+        state.State.RequestDigest = opening.RequestDigest;
+        state.State.PolicyVersion = opening.PolicyVersion;
+        state.State.Policy = policy;
+        state.State.OpenedAt = now;
+        state.State.Deadline = now + policy.ExpiresAfter;
+        await CommitAsync();
+        return BuildView(now);
+    }
+
+    public async Task<ApprovalView> Vote(ApprovalVote vote)
+    {
+        ArgumentNullException.ThrowIfNull(vote);
+        var now = time.GetUtcNow();
+        var s = state.State;
+        EnsureOpened();
+        var status = EffectiveStatus(now);
+        if (status != ApprovalStatus.Pending)
+        {
+            throw new MeshException(MeshErrorCode.InvalidState, $"Approval '{ApprovalId}' is {Describe(status)}; votes are no longer accepted.");
+        }
+
+        MeshException.ThrowIfInvalid(!string.IsNullOrWhiteSpace(vote.ApproverId) && vote.ApproverId.Length <= 256, "A vote needs an approver id of at most 256 characters.");
+        if (string.Equals(vote.ApproverId, s.Subject!.AgentId, StringComparison.Ordinal))
+        {
+            throw new MeshException(MeshErrorCode.AccessDenied, "The requesting agent cannot vote on its own request.");
+        }
+
+        if (s.Subject.AgentOwner is { } owner && string.Equals(vote.ApproverId, owner, StringComparison.Ordinal))
+        {
+            throw new MeshException(MeshErrorCode.AccessDenied, $"Separation of duties: '{owner}' owns the requesting agent and cannot vote on its requests.");
+        }
+
+        if (!IsEligible(vote.ApproverGroups, now))
+        {
+            var groups = string.Join(", ", EligibleGroups(now));
+            throw new MeshException(MeshErrorCode.AccessDenied, $"'{vote.ApproverId}' is not in an approver group of this approval ({groups}).");
+        }
+
+        if (s.Votes.Exists(v => string.Equals(v.ApproverId, vote.ApproverId, StringComparison.Ordinal)))
+        {
+            throw new MeshException(MeshErrorCode.Conflict, $"'{vote.ApproverId}' has already voted on this approval; one vote per approver.");
+        }
+
+        s.Votes.Add(new RecordedVote { ApproverId = vote.ApproverId, Approve = vote.Approve, Comment = Text.Truncate(vote.Comment, 2048), At = now });
+        if (!vote.Approve)
+        {
+            s.Status = ApprovalStatus.Denied;
+            s.ClosedBy = vote.ApproverId;
+        }
+        else if (s.Votes.Count(v => v.Approve) >= s.Policy!.Quorum)
+        {
+            s.Status = ApprovalStatus.Granted;
+        }
+
+        await CommitAsync();
+        return BuildView(now);
+    }
+
+    public async Task<ApprovalView> Cancel(string actor, string? reason)
+    {
+        EnsureOpened();
+        var now = time.GetUtcNow();
+        var status = EffectiveStatus(now);
+        if (status is not (ApprovalStatus.Pending or ApprovalStatus.Granted) || state.State.Consumed)
+        {
+            throw new MeshException(MeshErrorCode.InvalidState, $"Approval '{ApprovalId}' is {Describe(status)} and cannot be cancelled.");
+        }
+
+        state.State.Status = ApprovalStatus.Cancelled;
+        state.State.ClosedBy = Text.Truncate(actor, 256);
+        state.State.CloseReason = Text.Truncate(reason, 512);
+        await CommitAsync();
+        return BuildView(now);
+    }
+
+    public async Task<ApprovalConsumeResult> Consume(string agentId, string requestDigest, long policyVersion)
+    {
+        var s = state.State;
+        var status = EffectiveStatus(time.GetUtcNow());
+        var result = status switch
+        {
+            ApprovalStatus.Unknown => ApprovalConsumeResult.Unknown,
+            ApprovalStatus.Pending => ApprovalConsumeResult.Pending,
+            ApprovalStatus.Expired => ApprovalConsumeResult.Expired,
+            ApprovalStatus.Denied or ApprovalStatus.Cancelled => ApprovalConsumeResult.Denied,
+            _ when !string.Equals(s.Subject?.AgentId, agentId, StringComparison.Ordinal)
+                || !string.Equals(s.RequestDigest, requestDigest, StringComparison.Ordinal)
+                || s.PolicyVersion != policyVersion => ApprovalConsumeResult.Mismatch,
+            _ when s.Consumed => ApprovalConsumeResult.AlreadyConsumed,
+            _ => ApprovalConsumeResult.Consumed,
+        };
+
+        if (result == ApprovalConsumeResult.Consumed)
+        {
+            s.Consumed = true;
+            await CommitAsync();
+        }
+
+        return result;
+    }
+
+    public Task<ApprovalView> Get() => Task.FromResult(BuildView(time.GetUtcNow()));
+
+    public async Task<ApprovalView> Watch(int knownRevision, TimeSpan maxWait)
+    {
+        var now = time.GetUtcNow();
+        var view = BuildView(now);
+        if (view.Revision != knownRevision || view.Status != ApprovalStatus.Pending || maxWait <= TimeSpan.Zero)
+        {
+            return view;
+        }
+
+        // Wake at the deadline too, so a waiter learns of the expiry without anyone voting.
+        var wait = maxWait < MaxWatch ? maxWait : MaxWatch;
+        if (state.State.Deadline is { } deadline && deadline - now < wait)
+        {
+            wait = deadline - now;
+        }
+
+        using var stopTimer = new CancellationTokenSource();
+        await Task.WhenAny(_changed.Task, Task.Delay(wait, time, stopTimer.Token));
+        await stopTimer.CancelAsync();
+        return BuildView(time.GetUtcNow());
+    }
+
+    private async Task CommitAsync()
+    {
+        state.State.Revision++;
+        await state.WriteOrDiscardAsync(GrainContext);
+        var changed = _changed;
+        _changed = NewSignal();
+        changed.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ApprovalStatus EffectiveStatus(DateTimeOffset now)
+    {
+        var s = state.State;
+        var expired = s.Deadline is { } deadline && now >= deadline;
+        return s.Status switch
+        {
+            ApprovalStatus.Pending when expired => ApprovalStatus.Expired,
+            ApprovalStatus.Granted when expired && !s.Consumed => ApprovalStatus.Expired,
+            var other => other,
+        };
+    }
+
+    private bool IsEscalated(DateTimeOffset now) =>
+        state.State is { Policy.EscalateAfter: { } after, OpenedAt: { } opened } && now >= opened + after;
+
+    private IEnumerable<string> EligibleGroups(DateTimeOffset now)
+    {
+        var policy = state.State.Policy!;
+        return IsEscalated(now) ? policy.Groups.Concat(policy.EscalationGroups) : policy.Groups;
+    }
+
+    private bool IsEligible(ImmutableArray<string> approverGroups, DateTimeOffset now) =>
+        !approverGroups.IsDefaultOrEmpty && EligibleGroups(now).Any(approverGroups.Contains);
+
+    private void EnsureOpened()
+    {
+        if (state.State.Status == ApprovalStatus.Unknown)
+        {
+            throw new MeshException(MeshErrorCode.NotFound, $"No approval '{ApprovalId}' was opened.");
+        }
+    }
+
+    private static string Describe(ApprovalStatus status) => status.ToString().ToLowerInvariant();
+
+    private ApprovalView BuildView(DateTimeOffset now)
+    {
+        var s = state.State;
+        return new ApprovalView
+        {
+            ApprovalId = ApprovalId,
+            Status = EffectiveStatus(now),
+            Subject = s.Subject,
+            RequestDigest = s.RequestDigest,
+            PolicyVersion = s.PolicyVersion,
+            Policy = s.Policy,
+            Votes = [.. s.Votes],
+            OpenedAt = s.OpenedAt,
+            Deadline = s.Deadline,
+            Escalated = IsEscalated(now),
+            Consumed = s.Consumed,
+            Revision = s.Revision,
+        };
+    }
+}

@@ -1,0 +1,144 @@
+using Mesh.Contracts.Credentials;
+using Mesh.Contracts.Errors;
+using Mesh.Contracts.Keys;
+using Mesh.Grains.Hosting;
+
+namespace Mesh.Grains.Credentials;
+
+/// <summary>
+/// A credential: scopes, expiry, status and version. Every change is durable before the call returns, and the
+/// decision path asks this grain for the live status, so a revocation is seen by the very next decision on any silo.
+/// </summary>
+internal sealed class CredentialGrain(
+    [PersistentState("credential", MeshStorage.ProviderName)] IPersistentState<CredentialState> state,
+    TimeProvider time) : Grain, ICredentialGrain
+{
+    private CredentialScopeMatcher? _matcher;
+
+    private string CredentialId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _matcher = state.State.Spec is { } spec ? new CredentialScopeMatcher(spec) : null;
+        return Task.CompletedTask;
+    }
+
+    public async Task<CredentialInfo> Issue(CredentialSpec spec)
+    {
+        MeshException.ThrowIfInvalid(MeshKey.TryParse(CredentialId, out _, out _), $"'{CredentialId}' is not a valid credential id; use tenant/name.");
+        ArgumentNullException.ThrowIfNull(spec);
+        if (state.State.Status != CredentialStatus.Unknown)
+        {
+            throw new MeshException(MeshErrorCode.AlreadyExists, $"Credential '{CredentialId}' was already issued; rotate it to change its scopes.");
+        }
+
+        var now = time.GetUtcNow();
+        var error = CredentialScopeMatcher.Validate(spec, now);
+        MeshException.ThrowIfInvalid(error is null, $"The credential spec is invalid: {error}.");
+        state.State.Status = CredentialStatus.Active;
+        state.State.Spec = spec;
+        state.State.Version = 1;
+        state.State.IssuedAt = now;
+        state.State.StatusChangedAt = now;
+        await state.WriteOrDiscardAsync(GrainContext);
+        _matcher = new CredentialScopeMatcher(spec);
+        return BuildInfo(now);
+    }
+
+    public Task<CredentialInfo> Suspend(string? reason) =>
+        ChangeStatus(CredentialStatus.Suspended, reason, from: CredentialStatus.Active);
+
+    public Task<CredentialInfo> Resume() =>
+        ChangeStatus(CredentialStatus.Active, null, from: CredentialStatus.Suspended);
+
+    public async Task<CredentialInfo> Revoke(string? reason)
+    {
+        EnsureIssued();
+        if (state.State.Status == CredentialStatus.Revoked)
+        {
+            return BuildInfo(time.GetUtcNow());
+        }
+
+        return await ChangeStatus(CredentialStatus.Revoked, reason, from: null);
+    }
+
+    public async Task<CredentialInfo> Rotate(CredentialSpec? spec)
+    {
+        EnsureIssued();
+        if (state.State.Status == CredentialStatus.Revoked)
+        {
+            throw new MeshException(MeshErrorCode.InvalidState, $"Credential '{CredentialId}' is revoked; a revoked credential cannot be rotated.");
+        }
+
+        var now = time.GetUtcNow();
+        if (spec is not null)
+        {
+            var error = CredentialScopeMatcher.Validate(spec, now);
+            MeshException.ThrowIfInvalid(error is null, $"The credential spec is invalid: {error}.");
+            state.State.Spec = spec;
+        }
+
+        state.State.Version++;
+        state.State.StatusChangedAt = now;
+        await state.WriteOrDiscardAsync(GrainContext);
+        _matcher = new CredentialScopeMatcher(state.State.Spec!);
+        return BuildInfo(now);
+    }
+
+    public Task<CredentialInfo> GetInfo() => Task.FromResult(BuildInfo(time.GetUtcNow()));
+
+    public ValueTask<CredentialCheck> Check(string tool, string operation, string? target)
+    {
+        var s = state.State;
+        var outcome = s.Status switch
+        {
+            CredentialStatus.Revoked => CredentialCheckOutcome.Revoked,
+            CredentialStatus.Suspended => CredentialCheckOutcome.Suspended,
+            CredentialStatus.Active when s.Spec?.ExpiresAt is { } expires && time.GetUtcNow() >= expires => CredentialCheckOutcome.Expired,
+            CredentialStatus.Active when _matcher is { } matcher => matcher.Covers(tool, operation, target) ? CredentialCheckOutcome.Usable : CredentialCheckOutcome.OutOfScope,
+            _ => CredentialCheckOutcome.Unknown,
+        };
+        return ValueTask.FromResult(new CredentialCheck(outcome, s.Version));
+    }
+
+    private async Task<CredentialInfo> ChangeStatus(CredentialStatus to, string? reason, CredentialStatus? from)
+    {
+        EnsureIssued();
+        var current = state.State.Status;
+        if (current == to)
+        {
+            return BuildInfo(time.GetUtcNow());
+        }
+
+        if (from is { } required && current != required)
+        {
+            throw new MeshException(MeshErrorCode.InvalidState, $"Credential '{CredentialId}' is {current.ToString().ToLowerInvariant()}; it must be {required.ToString().ToLowerInvariant()} to become {to.ToString().ToLowerInvariant()}.");
+        }
+
+        var now = time.GetUtcNow();
+        state.State.Status = to;
+        state.State.StatusReason = Text.Truncate(reason, 512);
+        state.State.StatusChangedAt = now;
+        await state.WriteOrDiscardAsync(GrainContext);
+        return BuildInfo(now);
+    }
+
+    private void EnsureIssued()
+    {
+        if (state.State.Status == CredentialStatus.Unknown)
+        {
+            throw new MeshException(MeshErrorCode.NotFound, $"Credential '{CredentialId}' was never issued.");
+        }
+    }
+
+    private CredentialInfo BuildInfo(DateTimeOffset now) => new()
+    {
+        CredentialId = CredentialId,
+        Status = state.State.Status,
+        Version = state.State.Version,
+        Spec = state.State.Spec,
+        IssuedAt = state.State.IssuedAt,
+        StatusChangedAt = state.State.StatusChangedAt,
+        Expired = state.State.Spec?.ExpiresAt is { } expires && now >= expires,
+    };
+}

@@ -1,0 +1,53 @@
+using Mesh.Contracts.Agents;
+using Mesh.Contracts.Approvals;
+using Mesh.Policy.Compilation;
+
+namespace Mesh.Grains.Policies;
+
+/// <summary>
+/// A compiled tenant policy plus the wire objects its rules hand to decisions (approval specs, rate limits), built
+/// once per version so a decision never allocates them.
+/// </summary>
+internal sealed class TenantPolicy
+{
+    private readonly ApprovalPolicy?[] _approvals;
+    private readonly RateLimit?[] _limits;
+
+    public TenantPolicy(CompiledPolicy compiled)
+    {
+        Compiled = compiled;
+        var count = compiled.Rules.Count == 0 ? 0 : compiled.Rules.Max(r => r.Index) + 1;
+        _approvals = new ApprovalPolicy?[count];
+        _limits = new RateLimit?[count];
+        foreach (var rule in compiled.Rules)
+        {
+            if (rule.Approval is { } approval)
+            {
+                _approvals[rule.Index] = new ApprovalPolicy
+                {
+                    Groups = [.. approval.Groups],
+                    Quorum = approval.Quorum,
+                    ExpiresAfter = approval.ExpiresAfter,
+                    EscalationGroups = [.. approval.EscalationGroups],
+                    EscalateAfter = approval.EscalateAfter,
+                };
+            }
+
+            if (rule.RateLimit is { } limit)
+            {
+                _limits[rule.Index] = new RateLimit { Permits = limit.Permits, Per = limit.Per, Burst = limit.Burst };
+            }
+        }
+    }
+
+    public CompiledPolicy Compiled { get; }
+
+    public long Version => Compiled.Version;
+
+    public ApprovalPolicy? ApprovalFor(CompiledRule rule) => _approvals[rule.Index];
+
+    public RateLimit? RateLimitFor(CompiledRule rule) => _limits[rule.Index];
+
+    /// <summary>A policy with no rules: everything is denied by default.</summary>
+    public static TenantPolicy Empty { get; } = new(CompiledPolicy.Empty(0));
+}

@@ -1,0 +1,19 @@
+using System.Security.Cryptography;
+
+namespace Mesh.Grains.Security;
+
+/// <summary>Security settings every silo of a cluster must share.</summary>
+public sealed class MeshSecurityOptions
+{
+    // One secret per process: all silos of an in-process cluster (embedded mode, tests) agree without configuration.
+    private static readonly string ProcessSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>
+    /// Proves that an operator call came from inside the cluster (a silo's own code or a grain), not from an
+    /// Orleans client. Every silo of a multi-process cluster must be given the same value; when left empty a
+    /// random per-process secret is used, which is right for a single silo or an in-process cluster.
+    /// </summary>
+    public string? ClusterSecret { get; set; }
+
+    internal string EffectiveSecret => string.IsNullOrEmpty(ClusterSecret) ? ProcessSecret : ClusterSecret;
+}

@@ -1,0 +1,93 @@
+using Mesh.Contracts.Errors;
+using Mesh.Contracts.Keys;
+using Mesh.Contracts.Tenants;
+using Mesh.Grains.Hosting;
+using Mesh.Grains.Policies;
+using Mesh.Policy.Compilation;
+
+namespace Mesh.Grains.Tenants;
+
+/// <summary>A tenant: its policy versions and the tenant-wide pause.</summary>
+internal sealed class TenantGrain(
+    [PersistentState("tenant", MeshStorage.ProviderName)] IPersistentState<TenantState> state,
+    PolicyCache policies,
+    TimeProvider time) : Grain, ITenantGrain
+{
+    private string TenantId => this.GetPrimaryKeyString();
+
+    public async Task<TenantInfo> Pause(string? reason)
+    {
+        EnsureValidKey();
+        if (!state.State.Paused)
+        {
+            state.State.Paused = true;
+            state.State.PauseReason = Text.Truncate(reason, 512);
+            state.State.PausedAt = time.GetUtcNow();
+            await state.WriteOrDiscardAsync(GrainContext);
+        }
+
+        return BuildInfo();
+    }
+
+    public async Task<TenantInfo> Resume()
+    {
+        EnsureValidKey();
+        if (state.State.Paused)
+        {
+            state.State.Paused = false;
+            state.State.PauseReason = null;
+            state.State.PausedAt = null;
+            await state.WriteOrDiscardAsync(GrainContext);
+        }
+
+        return BuildInfo();
+    }
+
+    public async Task<PolicyPublication> PublishPolicy(string document)
+    {
+        EnsureValidKey();
+        var version = state.State.PolicyVersions.Count == 0 ? 1 : state.State.PolicyVersions[^1].Version + 1;
+        var compilation = PolicyCompiler.TryCompile(document, version);
+        if (compilation.Policy is not { } compiled)
+        {
+            throw new MeshException(MeshErrorCode.InvalidArgument, "The policy was not published. " + string.Join(" ", compilation.Errors));
+        }
+
+        var now = time.GetUtcNow();
+        state.State.PolicyVersions.Add(new PolicyVersionRecord { Version = version, Document = document, PublishedAt = now, Rules = compiled.Rules.Count });
+        state.State.ActivePolicyVersion = version;
+        await state.WriteOrDiscardAsync(GrainContext);
+
+        policies.Add(TenantId, compiled);
+        return new PolicyPublication { TenantId = TenantId, Version = version, Rules = compiled.Rules.Count, ActivatedAt = now };
+    }
+
+    public Task<TenantInfo> GetInfo() => Task.FromResult(BuildInfo());
+
+    public ValueTask<TenantGate> GetGate() => ValueTask.FromResult(new TenantGate(state.State.Paused, state.State.ActivePolicyVersion));
+
+    public Task<string?> GetPolicyDocument(long version)
+    {
+        foreach (var record in state.State.PolicyVersions)
+        {
+            if (record.Version == version)
+            {
+                return Task.FromResult<string?>(record.Document);
+            }
+        }
+
+        return Task.FromResult<string?>(null);
+    }
+
+    private TenantInfo BuildInfo() => new()
+    {
+        TenantId = TenantId,
+        Paused = state.State.Paused,
+        PauseReason = state.State.PauseReason,
+        ActivePolicyVersion = state.State.ActivePolicyVersion,
+        PolicyVersions = state.State.PolicyVersions.Count,
+    };
+
+    private void EnsureValidKey() =>
+        MeshException.ThrowIfInvalid(MeshKey.IsValidTenant(TenantId), $"'{TenantId}' is not a valid tenant id.");
+}

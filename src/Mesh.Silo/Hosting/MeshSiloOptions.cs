@@ -1,0 +1,55 @@
+namespace Mesh.Silo.Hosting;
+
+/// <summary>Settings of a Mesh silo, bound from the <c>Mesh</c> configuration section.</summary>
+public sealed class MeshSiloOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Mesh";
+
+    /// <summary>Where embedded mode keeps its SQLite file. Also set by <c>--data-dir</c> or <c>MESH_DATA_DIR</c>.</summary>
+    public string DataDir { get; set; } = "data";
+
+    /// <summary>Port silos talk to each other on.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Port Orleans clients (agent runtimes) connect to.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Orleans cluster id; clients must use the same.</summary>
+    public string ClusterId { get; set; } = "mesh";
+
+    /// <summary>Orleans service id; clients must use the same.</summary>
+    public string ServiceId { get; set; } = "mesh";
+
+    /// <summary>Shared secret proving operator calls come from inside the cluster (see MeshSecurityOptions).</summary>
+    public string? ClusterSecret { get; set; }
+
+    /// <summary>Returns the problems with these settings, empty when they are usable.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDir))
+        {
+            yield return "Mesh:DataDir must name a folder.";
+        }
+
+        if (SiloPort is < 1 or > 65535)
+        {
+            yield return $"Mesh:SiloPort {SiloPort} is not a port number (1-65535).";
+        }
+
+        if (GatewayPort is < 1 or > 65535)
+        {
+            yield return $"Mesh:GatewayPort {GatewayPort} is not a port number (1-65535).";
+        }
+
+        if (SiloPort == GatewayPort)
+        {
+            yield return "Mesh:SiloPort and Mesh:GatewayPort must differ.";
+        }
+
+        if (string.IsNullOrWhiteSpace(ClusterId) || string.IsNullOrWhiteSpace(ServiceId))
+        {
+            yield return "Mesh:ClusterId and Mesh:ServiceId must not be empty.";
+        }
+    }
+}

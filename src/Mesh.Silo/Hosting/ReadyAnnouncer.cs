@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Hosting;
+
+namespace Mesh.Silo.Hosting;
+
+/// <summary>
+/// Prints the endpoints and the <c>Mesh ready</c> line once every hosted service (the silo included) has started,
+/// i.e. once the silo serves decisions. Scripts and tests wait for that line.
+/// </summary>
+internal sealed class ReadyAnnouncer(IHostApplicationLifetime lifetime, MeshSiloOptions options) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            Console.Out.WriteLine($"Mesh silo endpoint:    127.0.0.1:{options.SiloPort}");
+            Console.Out.WriteLine($"Mesh gateway endpoint: 127.0.0.1:{options.GatewayPort} (Orleans clients, cluster '{options.ClusterId}', service '{options.ServiceId}')");
+            Console.Out.WriteLine($"Mesh data folder:      {options.DataDir}");
+            Console.Out.WriteLine("Mesh ready (embedded mode). Press Ctrl+C to stop.");
+            Console.Out.Flush();
+        });
+        lifetime.ApplicationStopped.Register(() =>
+        {
+            Console.Out.WriteLine("Mesh stopped.");
+            Console.Out.Flush();
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
