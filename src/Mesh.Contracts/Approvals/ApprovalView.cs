@@ -78,4 +78,7 @@ public sealed record ApprovalWaitResult
 
     /// <summary>The deciding comment, if an approver left one.</summary>
     [Id(3)] public string? Comment { get; init; }
+
+    /// <summary>Set by the SDK when the mesh could not be asked (the status is then <see cref="ApprovalStatus.Unknown"/>).</summary>
+    [Id(4)] public string? Error { get; init; }
 }

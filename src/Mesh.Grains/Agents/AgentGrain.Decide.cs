@@ -19,7 +19,7 @@ internal sealed partial class AgentGrain
 {
     public async Task<Decision> Decide(ActionRequest request)
     {
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         if (request is null)
         {
             return Count(Decision.Deny(string.Empty, ReasonCode.BadRequest, "The request is empty.", now));

@@ -17,7 +17,7 @@ namespace Mesh.Grains.Agents;
 internal sealed partial class AgentGrain(
     [PersistentState("agent", MeshStorage.ProviderName)] IPersistentState<AgentState> state,
     PolicyCache policies,
-    TimeProvider time,
+    MeshClock clock,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain
 {
     private const int MaxRoles = 64;
@@ -54,7 +54,7 @@ internal sealed partial class AgentGrain(
         await ValidateAsync(registration);
 
         var (token, hash) = AgentTokens.Issue();
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         state.State.Status = AgentStatus.Active;
         state.State.Registration = registration;
         state.State.TokenHash = hash;
@@ -69,7 +69,7 @@ internal sealed partial class AgentGrain(
     {
         EnsureRegistered();
         var (token, hash) = AgentTokens.Issue();
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         state.State.TokenHash = hash;
         state.State.TokenIssuedAt = now;
         await state.WriteOrDiscardAsync(GrainContext);
@@ -86,7 +86,7 @@ internal sealed partial class AgentGrain(
 
     public Task<OutcomeReceipt> ReportOutcome(OutcomeReport report)
     {
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         if (report is null || state.State.Status == AgentStatus.Unregistered || !AgentTokens.Matches(report.AgentToken, state.State.TokenHash))
         {
             return Task.FromResult(new OutcomeReceipt { Accepted = false, Error = "unknown agent or bad token", ReceivedAt = now });

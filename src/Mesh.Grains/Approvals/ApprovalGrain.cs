@@ -12,7 +12,7 @@ namespace Mesh.Grains.Approvals;
 /// </summary>
 internal sealed class ApprovalGrain(
     [PersistentState("approval", MeshStorage.ProviderName)] IPersistentState<ApprovalState> state,
-    TimeProvider time) : Grain, IApprovalGrain
+    MeshClock clock) : Grain, IApprovalGrain
 {
     private static readonly TimeSpan MaxWatch = TimeSpan.FromSeconds(20);
     private TaskCompletionSource _changed = NewSignal();
@@ -25,7 +25,7 @@ internal sealed class ApprovalGrain(
         if (state.State.Status != ApprovalStatus.Unknown)
         {
             return state.State.RequestDigest == opening.RequestDigest
-                ? BuildView(time.GetUtcNow())
+                ? BuildView(clock.UtcNow)
                 : throw new MeshException(MeshErrorCode.Conflict, $"Approval '{ApprovalId}' is already bound to another request.");
         }
 
@@ -36,7 +36,7 @@ internal sealed class ApprovalGrain(
         MeshException.ThrowIfInvalid(policy.Quorum is >= 1 and <= 100, "An approval quorum must be between 1 and 100.");
         MeshException.ThrowIfInvalid(policy.ExpiresAfter > TimeSpan.Zero, "An approval must expire after a positive time.");
 
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         state.State.Status = ApprovalStatus.Pending;
         state.State.Subject = opening.Subject;
         state.State.RequestDigest = opening.RequestDigest;
@@ -51,7 +51,7 @@ internal sealed class ApprovalGrain(
     public async Task<ApprovalView> Vote(ApprovalVote vote)
     {
         ArgumentNullException.ThrowIfNull(vote);
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         var s = state.State;
         EnsureOpened();
         var status = EffectiveStatus(now);
@@ -100,7 +100,7 @@ internal sealed class ApprovalGrain(
     public async Task<ApprovalView> Cancel(string actor, string? reason)
     {
         EnsureOpened();
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         var status = EffectiveStatus(now);
         if (status is not (ApprovalStatus.Pending or ApprovalStatus.Granted) || state.State.Consumed)
         {
@@ -117,7 +117,7 @@ internal sealed class ApprovalGrain(
     public async Task<ApprovalConsumeResult> Consume(string agentId, string requestDigest, long policyVersion)
     {
         var s = state.State;
-        var status = EffectiveStatus(time.GetUtcNow());
+        var status = EffectiveStatus(clock.UtcNow);
         var result = status switch
         {
             ApprovalStatus.Unknown => ApprovalConsumeResult.Unknown,
@@ -140,11 +140,11 @@ internal sealed class ApprovalGrain(
         return result;
     }
 
-    public Task<ApprovalView> Get() => Task.FromResult(BuildView(time.GetUtcNow()));
+    public Task<ApprovalView> Get() => Task.FromResult(BuildView(clock.UtcNow));
 
     public async Task<ApprovalView> Watch(int knownRevision, TimeSpan maxWait)
     {
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         var view = BuildView(now);
         if (view.Revision != knownRevision || view.Status != ApprovalStatus.Pending || maxWait <= TimeSpan.Zero)
         {
@@ -159,9 +159,9 @@ internal sealed class ApprovalGrain(
         }
 
         using var stopTimer = new CancellationTokenSource();
-        await Task.WhenAny(_changed.Task, Task.Delay(wait, time, stopTimer.Token));
+        await Task.WhenAny(_changed.Task, Task.Delay(wait, clock.Time, stopTimer.Token));
         await stopTimer.CancelAsync();
-        return BuildView(time.GetUtcNow());
+        return BuildView(clock.UtcNow);
     }
 
     private async Task CommitAsync()

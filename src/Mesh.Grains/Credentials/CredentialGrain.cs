@@ -11,7 +11,7 @@ namespace Mesh.Grains.Credentials;
 /// </summary>
 internal sealed class CredentialGrain(
     [PersistentState("credential", MeshStorage.ProviderName)] IPersistentState<CredentialState> state,
-    TimeProvider time) : Grain, ICredentialGrain
+    MeshClock clock) : Grain, ICredentialGrain
 {
     private CredentialScopeMatcher? _matcher;
 
@@ -32,7 +32,7 @@ internal sealed class CredentialGrain(
             throw new MeshException(MeshErrorCode.AlreadyExists, $"Credential '{CredentialId}' was already issued; rotate it to change its scopes.");
         }
 
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         var error = CredentialScopeMatcher.Validate(spec, now);
         MeshException.ThrowIfInvalid(error is null, $"The credential spec is invalid: {error}.");
         state.State.Status = CredentialStatus.Active;
@@ -56,7 +56,7 @@ internal sealed class CredentialGrain(
         EnsureIssued();
         if (state.State.Status == CredentialStatus.Revoked)
         {
-            return BuildInfo(time.GetUtcNow());
+            return BuildInfo(clock.UtcNow);
         }
 
         return await ChangeStatus(CredentialStatus.Revoked, reason, from: null);
@@ -70,7 +70,7 @@ internal sealed class CredentialGrain(
             throw new MeshException(MeshErrorCode.InvalidState, $"Credential '{CredentialId}' is revoked; a revoked credential cannot be rotated.");
         }
 
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         if (spec is not null)
         {
             var error = CredentialScopeMatcher.Validate(spec, now);
@@ -85,7 +85,7 @@ internal sealed class CredentialGrain(
         return BuildInfo(now);
     }
 
-    public Task<CredentialInfo> GetInfo() => Task.FromResult(BuildInfo(time.GetUtcNow()));
+    public Task<CredentialInfo> GetInfo() => Task.FromResult(BuildInfo(clock.UtcNow));
 
     public ValueTask<CredentialCheck> Check(string tool, string operation, string? target)
     {
@@ -94,7 +94,7 @@ internal sealed class CredentialGrain(
         {
             CredentialStatus.Revoked => CredentialCheckOutcome.Revoked,
             CredentialStatus.Suspended => CredentialCheckOutcome.Suspended,
-            CredentialStatus.Active when s.Spec?.ExpiresAt is { } expires && time.GetUtcNow() >= expires => CredentialCheckOutcome.Expired,
+            CredentialStatus.Active when s.Spec?.ExpiresAt is { } expires && clock.UtcNow >= expires => CredentialCheckOutcome.Expired,
             CredentialStatus.Active when _matcher is { } matcher => matcher.Covers(tool, operation, target) ? CredentialCheckOutcome.Usable : CredentialCheckOutcome.OutOfScope,
             _ => CredentialCheckOutcome.Unknown,
         };
@@ -107,7 +107,7 @@ internal sealed class CredentialGrain(
         var current = state.State.Status;
         if (current == to)
         {
-            return BuildInfo(time.GetUtcNow());
+            return BuildInfo(clock.UtcNow);
         }
 
         if (from is { } required && current != required)
@@ -115,7 +115,7 @@ internal sealed class CredentialGrain(
             throw new MeshException(MeshErrorCode.InvalidState, $"Credential '{CredentialId}' is {current.ToString().ToLowerInvariant()}; it must be {required.ToString().ToLowerInvariant()} to become {to.ToString().ToLowerInvariant()}.");
         }
 
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         state.State.Status = to;
         state.State.StatusReason = Text.Truncate(reason, 512);
         state.State.StatusChangedAt = now;

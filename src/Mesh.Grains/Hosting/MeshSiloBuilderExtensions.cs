@@ -1,7 +1,7 @@
 using Mesh.Grains.Policies;
 using Mesh.Grains.Security;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Mesh.Grains.Hosting;
 
@@ -9,19 +9,19 @@ namespace Mesh.Grains.Hosting;
 public static class MeshSiloBuilderExtensions
 {
     /// <summary>
-    /// Registers the policy cache, the call filters that keep operator methods away from Orleans clients, and a
-    /// system <see cref="TimeProvider"/> unless one is registered already (tests register a fake one first).
+    /// Registers Mesh's clock, the silo-local policy cache and the call filters that keep operator methods away from
+    /// Orleans clients.
     /// </summary>
-    public static ISiloBuilder AddMeshGrains(this ISiloBuilder builder, Action<MeshSecurityOptions>? configureSecurity = null)
+    public static ISiloBuilder AddMeshGrains(this ISiloBuilder builder, Action<MeshGrainOptions>? configure = null)
     {
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<PolicyCache>();
-        var options = builder.Services.AddOptions<MeshSecurityOptions>();
-        if (configureSecurity is not null)
+        var options = builder.Services.AddOptions<MeshGrainOptions>();
+        if (configure is not null)
         {
-            options.Configure(configureSecurity);
+            options.Configure(configure);
         }
 
+        builder.Services.AddSingleton(sp => new MeshClock(sp.GetRequiredService<IOptions<MeshGrainOptions>>().Value.TimeProvider));
+        builder.Services.AddSingleton<PolicyCache>();
         builder.AddIncomingGrainCallFilter<OperatorCallGuard>();
         builder.AddOutgoingGrainCallFilter<OperatorCallStamp>();
         return builder;

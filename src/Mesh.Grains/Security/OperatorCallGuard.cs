@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Mesh.Contracts.Errors;
 using Microsoft.Extensions.Logging;
+using Mesh.Grains.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Grains.Security;
@@ -11,7 +12,7 @@ namespace Mesh.Grains.Security;
 /// an approval). Operator methods need the cluster-internal proof that <see cref="OperatorCallStamp"/> adds, so they
 /// can be reached only through the silo's own operator API or from other grains.
 /// </summary>
-internal sealed partial class OperatorCallGuard(IOptions<MeshSecurityOptions> options, ILogger<OperatorCallGuard> logger) : IIncomingGrainCallFilter
+internal sealed partial class OperatorCallGuard(IOptions<MeshGrainOptions> options, ILogger<OperatorCallGuard> logger) : IIncomingGrainCallFilter
 {
     private readonly byte[] _secret = Encoding.UTF8.GetBytes(options.Value.EffectiveSecret);
 

@@ -1,3 +1,4 @@
+using Mesh.Grains.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Grains.Security;
@@ -6,7 +7,7 @@ namespace Mesh.Grains.Security;
 /// Outgoing filter on silos: stamps calls to operator methods with the cluster secret, so the receiving silo can tell
 /// them from calls an Orleans client forged. Clients do not run this filter and do not know the secret.
 /// </summary>
-internal sealed class OperatorCallStamp(IOptions<MeshSecurityOptions> options) : IOutgoingGrainCallFilter
+internal sealed class OperatorCallStamp(IOptions<MeshGrainOptions> options) : IOutgoingGrainCallFilter
 {
     private readonly string _secret = options.Value.EffectiveSecret;
 

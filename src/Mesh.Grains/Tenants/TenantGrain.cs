@@ -11,7 +11,7 @@ namespace Mesh.Grains.Tenants;
 internal sealed class TenantGrain(
     [PersistentState("tenant", MeshStorage.ProviderName)] IPersistentState<TenantState> state,
     PolicyCache policies,
-    TimeProvider time) : Grain, ITenantGrain
+    MeshClock clock) : Grain, ITenantGrain
 {
     private string TenantId => this.GetPrimaryKeyString();
 
@@ -22,7 +22,7 @@ internal sealed class TenantGrain(
         {
             state.State.Paused = true;
             state.State.PauseReason = Text.Truncate(reason, 512);
-            state.State.PausedAt = time.GetUtcNow();
+            state.State.PausedAt = clock.UtcNow;
             await state.WriteOrDiscardAsync(GrainContext);
         }
 
@@ -53,7 +53,7 @@ internal sealed class TenantGrain(
             throw new MeshException(MeshErrorCode.InvalidArgument, "The policy was not published. " + string.Join(" ", compilation.Errors));
         }
 
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         state.State.PolicyVersions.Add(new PolicyVersionRecord { Version = version, Document = document, PublishedAt = now, Rules = compiled.Rules.Count });
         state.State.ActivePolicyVersion = version;
         await state.WriteOrDiscardAsync(GrainContext);

@@ -54,7 +54,7 @@ public static class MeshSiloHost
                 o.ClusterId = options.ClusterId;
                 o.ServiceId = options.ServiceId;
             });
-            silo.AddMeshGrains(security => security.ClusterSecret = options.ClusterSecret);
+            silo.AddMeshGrains(grains => grains.ClusterSecret = options.ClusterSecret);
             AddEmbeddedStorage(silo, Path.Combine(options.DataDir, "mesh.db"));
             configureSilo?.Invoke(silo);
         });

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 
-namespace Mesh.Grains.Security;
+namespace Mesh.Grains.Hosting;
 
-/// <summary>Security settings every silo of a cluster must share.</summary>
-public sealed class MeshSecurityOptions
+/// <summary>Settings of Mesh's grains that every silo of a cluster must share.</summary>
+public sealed class MeshGrainOptions
 {
     // One secret per process: all silos of an in-process cluster (embedded mode, tests) agree without configuration.
     private static readonly string ProcessSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
@@ -14,6 +14,12 @@ public sealed class MeshSecurityOptions
     /// random per-process secret is used, which is right for a single silo or an in-process cluster.
     /// </summary>
     public string? ClusterSecret { get; set; }
+
+    /// <summary>
+    /// The clock for expiry, rate limits and timestamps. Tests set a fake one. It is Mesh's own: Orleans' internal
+    /// timers keep the real clock, so freezing Mesh's time never freezes the cluster.
+    /// </summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     internal string EffectiveSecret => string.IsNullOrEmpty(ClusterSecret) ? ProcessSecret : ClusterSecret;
 }
