@@ -1,3 +1,5 @@
+using YamlDotNet.Serialization;
+
 namespace Mesh.Policy.Model;
 
 // The YAML shape of a policy document. These classes only carry what the parser read; the compiler validates
@@ -5,6 +7,7 @@ namespace Mesh.Policy.Model;
 
 internal sealed class PolicyDocumentModel
 {
+    [YamlMember(Alias = "apiVersion", ApplyNamingConventions = false)]
     public string? ApiVersion { get; set; }
 
     public string? Kind { get; set; }
