@@ -42,6 +42,28 @@ public sealed class MeshCluster : IAsyncLifetime
     /// <summary>A given silo's own grain factory.</summary>
     public IGrainFactory OperatorOn(int silo) => Cluster.Silos[silo].ServiceProvider.GetRequiredService<IGrainFactory>();
 
+    /// <summary>The silo an (active) grain lives on.</summary>
+    public async Task<SiloAddress?> SiloOfAsync(IAddressable grain) =>
+        await Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
+
+    /// <summary>
+    /// Moves active grains so that grain <c>i</c> lives on silo <c>i mod silos</c>: a test can then prove a rule holds
+    /// for decisions made on every silo, not just wherever placement happened to put them.
+    /// </summary>
+    public async Task SpreadOverSilosAsync(IReadOnlyList<IAddressable> grains)
+    {
+        for (var i = 0; i < grains.Count; i++)
+        {
+            var target = Cluster.Silos[i % Cluster.Silos.Count].SiloAddress;
+            var grain = grains[i];
+            if (await SiloOfAsync(grain) != target)
+            {
+                await Cluster.MigrateAsync(grain, target);
+                await Poll.UntilAsync(async () => await SiloOfAsync(grain) == target, TimeSpan.FromSeconds(30), $"grain {i} to move to {target}");
+            }
+        }
+    }
+
     /// <inheritdoc />
     public async Task InitializeAsync()
     {

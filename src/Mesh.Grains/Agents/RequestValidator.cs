@@ -34,9 +34,10 @@ internal static class RequestValidator
             return $"operation must be 1-{L.MaxNameLength} characters of letters, digits, '.', '_', '-', ':' or '/'";
         }
 
-        if (request.Target is { } target && (target.Length == 0 || target.Length > L.MaxTargetLength || HasControlOrSpace(target)))
+        // Targets may hold spaces (a shell command line), never control characters (a newline hides a second command).
+        if (request.Target is { } target && (string.IsNullOrWhiteSpace(target) || target.Length > L.MaxTargetLength || HasControl(target)))
         {
-            return $"target must be 1-{L.MaxTargetLength} characters with no spaces or control characters";
+            return $"target must be 1-{L.MaxTargetLength} characters, not blank, with no control characters";
         }
 
         if (request.CredentialId is { } credential && !IsIdentifier(credential, L.MaxIdLength))
@@ -159,6 +160,19 @@ internal static class RequestValidator
 
     private static bool IsIdentifier(string? value, int max) =>
         !string.IsNullOrEmpty(value) && value.Length <= max && !HasControlOrSpace(value);
+
+    private static bool HasControl(string value)
+    {
+        foreach (var c in value)
+        {
+            if (char.IsControl(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static bool HasControlOrSpace(string value)
     {
