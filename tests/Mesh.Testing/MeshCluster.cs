@@ -2,6 +2,8 @@ using Xunit;
 using Mesh.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Configuration;
+using Orleans.Serialization;
 using Orleans.TestingHost;
 
 namespace Mesh.Testing;
@@ -71,6 +73,8 @@ public sealed class MeshCluster : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(MeshStorage.ProviderName);
+            silo.Services.AddOptions<MemoryGrainStorageOptions>(MeshStorage.ProviderName)
+                .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansBinaryStateSerializer(serializer));
             silo.AddMeshGrains(o => o.TimeProvider = Clock);
         });
         Cluster = builder.Build();
