@@ -82,30 +82,21 @@ public sealed partial class MeshGate : IMeshGate
         await _client.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
-    public async Task<Decision> CheckAsync(ActionRequest request, CancellationToken cancellationToken = default)
+    public Task<Decision> CheckAsync(ActionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var requestId = request.RequestId ?? string.Empty;
         if (string.IsNullOrEmpty(request.AgentId))
         {
-            return Decision.Deny(request.RequestId ?? string.Empty, ReasonCode.BadRequest, "agentId is required.", _options.TimeProvider.GetUtcNow());
+            return Task.FromResult(Decision.Deny(requestId, ReasonCode.BadRequest, "agentId is required.", _options.TimeProvider.GetUtcNow()));
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_options.DecisionTimeout);
-        try
-        {
-            var client = await _client.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
-            return await client.GetGrain<IAgentGrain>(request.AgentId).Decide(request).WaitAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            LogWarningUnavailable(_logger, ex, request.AgentId, request.RequestId);
-            return Decision.Deny(request.RequestId ?? string.Empty, ReasonCode.MeshUnavailable, Unavailable(ex), _options.TimeProvider.GetUtcNow());
-        }
+        return CallAsync(
+            client => client.GetGrain<IAgentGrain>(request.AgentId).Decide(request),
+            why => Decision.Deny(requestId, ReasonCode.MeshUnavailable, why, _options.TimeProvider.GetUtcNow()),
+            request.AgentId,
+            requestId,
+            cancellationToken);
     }
 
     /// <inheritdoc />
@@ -148,25 +139,15 @@ public sealed partial class MeshGate : IMeshGate
     }
 
     /// <inheritdoc />
-    public async Task<OutcomeReceipt> ReportOutcomeAsync(OutcomeReport report, CancellationToken cancellationToken = default)
+    public Task<OutcomeReceipt> ReportOutcomeAsync(OutcomeReport report, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(report);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_options.DecisionTimeout);
-        try
-        {
-            var client = await _client.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
-            return await client.GetGrain<IAgentGrain>(report.AgentId).ReportOutcome(report).WaitAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            LogWarningUnavailable(_logger, ex, report.AgentId, report.RequestId);
-            return new OutcomeReceipt { Accepted = false, Error = Unavailable(ex), ReceivedAt = _options.TimeProvider.GetUtcNow() };
-        }
+        return CallAsync(
+            client => client.GetGrain<IAgentGrain>(report.AgentId).ReportOutcome(report),
+            why => new OutcomeReceipt { Accepted = false, Error = why, ReceivedAt = _options.TimeProvider.GetUtcNow() },
+            report.AgentId,
+            report.RequestId,
+            cancellationToken);
     }
 
     /// <inheritdoc />
@@ -189,6 +170,28 @@ public sealed partial class MeshGate : IMeshGate
         }
 
         _disposing.Dispose();
+    }
+
+    // One call to the mesh within the decision timeout; anything but the caller's own cancellation becomes the
+    // fail-closed answer built by `unavailable`.
+    private async Task<T> CallAsync<T>(Func<IClusterClient, Task<T>> call, Func<string, T> unavailable, string agentId, string? id, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.DecisionTimeout);
+        try
+        {
+            var client = await _client.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+            return await call(client).WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            LogWarningUnavailable(_logger, ex, agentId, id);
+            return unavailable(Unavailable(ex));
+        }
     }
 
     private string Unavailable(Exception ex) => ex is OperationCanceledException or TimeoutException

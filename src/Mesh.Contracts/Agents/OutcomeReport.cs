@@ -24,6 +24,10 @@ public sealed record OutcomeReport
 
     /// <summary>An error message when the action failed.</summary>
     [Id(6)] public string? Error { get; init; }
+
+    /// <summary>Describes the report without its token.</summary>
+    public override string ToString() =>
+        $"OutcomeReport {{ RequestId = {RequestId}, AgentId = {AgentId}, AgentToken = <redacted>, Success = {Success} }}";
 }
 
 /// <summary>The mesh's acknowledgement of an outcome report.</summary>

@@ -53,4 +53,8 @@ public sealed record ActionRequest
 
     /// <summary>When re-sending a request after approval: the approval id from the earlier decision.</summary>
     [Id(14)] public string? ApprovalId { get; init; }
+
+    /// <summary>Describes the request without its token or arguments, so logging it never leaks a secret.</summary>
+    public override string ToString() =>
+        $"ActionRequest {{ RequestId = {RequestId}, AgentId = {AgentId}, AgentToken = <redacted>, Tool = {Tool}, Operation = {Operation}, Target = {Target}, CredentialId = {CredentialId}, ApprovalId = {ApprovalId} }}";
 }

@@ -11,13 +11,20 @@ internal sealed class OperatorCallStamp(IOptions<MeshGrainOptions> options) : IO
 {
     private readonly string _secret = options.Value.EffectiveSecret;
 
-    public Task Invoke(IOutgoingGrainCallContext context)
-    {
-        if (OperatorMethods.IsOperatorOnly(context.InterfaceMethod))
-        {
-            RequestContext.Set(OperatorMethods.ProofKey, _secret);
-        }
+    public Task Invoke(IOutgoingGrainCallContext context) =>
+        OperatorMethods.IsOperatorOnly(context.InterfaceMethod) ? InvokeStamped(context) : context.Invoke();
 
-        return context.Invoke();
+    private async Task InvokeStamped(IOutgoingGrainCallContext context)
+    {
+        RequestContext.Set(OperatorMethods.ProofKey, _secret);
+        try
+        {
+            await context.Invoke();
+        }
+        finally
+        {
+            // The caller's flow must not carry the secret into whatever it calls next.
+            RequestContext.Remove(OperatorMethods.ProofKey);
+        }
     }
 }
