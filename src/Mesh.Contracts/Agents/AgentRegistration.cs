@@ -69,4 +69,10 @@ public sealed record AgentInfo
 
     /// <summary>Decisions requiring approval since activation.</summary>
     [Id(7)] public long ApprovalsRequested { get; init; }
+
+    /// <summary>Who registered the agent.</summary>
+    [Id(8)] public string? RegisteredBy { get; init; }
+
+    /// <summary>Who last changed its status.</summary>
+    [Id(9)] public string? StatusChangedBy { get; init; }
 }

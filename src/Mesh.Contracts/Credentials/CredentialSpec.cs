@@ -54,6 +54,15 @@ public sealed record CredentialInfo
 
     /// <summary>True when <see cref="CredentialSpec.ExpiresAt"/> has passed.</summary>
     [Id(6)] public bool Expired { get; init; }
+
+    /// <summary>Who issued it.</summary>
+    [Id(7)] public string? IssuedBy { get; init; }
+
+    /// <summary>Who last changed its status or version.</summary>
+    [Id(8)] public string? StatusChangedBy { get; init; }
+
+    /// <summary>Why its status last changed.</summary>
+    [Id(9)] public string? StatusReason { get; init; }
 }
 
 /// <summary>The answer a decision needs from a credential: is it usable for this, and which version is it.</summary>

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Mesh.Contracts.Tenants;
 
 /// <summary>One tenant, keyed by the tenant id: its policy versions and the tenant-wide pause.</summary>
@@ -24,6 +26,20 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>The text of a policy version (for silos compiling it into their local cache).</summary>
     [ReadOnly]
     Task<string?> GetPolicyDocument(long version);
+
+    /// <summary>Adds an agent to the tenant's index (called by the agent grain when it registers).</summary>
+    Task AddAgent(string agentId);
+
+    /// <summary>The ids of the tenant's agents.</summary>
+    [ReadOnly]
+    Task<ImmutableArray<string>> ListAgents();
+
+    /// <summary>Tracks an approval as pending (true) or decided (false) (called by the approval grain).</summary>
+    Task TrackApproval(string approvalId, bool pending);
+
+    /// <summary>The ids of approvals that were pending when last tracked.</summary>
+    [ReadOnly]
+    Task<ImmutableArray<string>> ListPendingApprovals();
 }
 
 /// <summary>A tenant as operators see it.</summary>
@@ -44,6 +60,12 @@ public sealed record TenantInfo
 
     /// <summary>How many versions were published.</summary>
     [Id(4)] public int PolicyVersions { get; init; }
+
+    /// <summary>Who paused the tenant.</summary>
+    [Id(5)] public string? PausedBy { get; init; }
+
+    /// <summary>How many agents are registered.</summary>
+    [Id(6)] public int Agents { get; init; }
 }
 
 /// <summary>Pause state and active policy version, as the decision path reads them.</summary>

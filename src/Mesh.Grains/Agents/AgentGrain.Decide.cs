@@ -3,6 +3,7 @@ using Mesh.Contracts.Approvals;
 using Mesh.Contracts.Credentials;
 using Mesh.Contracts.Decisions;
 using Mesh.Contracts.Errors;
+using Mesh.Contracts.Fleet;
 using Mesh.Contracts.Keys;
 using Mesh.Contracts.Tenants;
 using Mesh.Grains.Approvals;
@@ -124,6 +125,12 @@ internal sealed partial class AgentGrain
         {
             var reason = s.Status == AgentStatus.Paused ? ReasonCode.AgentPaused : ReasonCode.AgentQuarantined;
             return Deny(request, reason, $"Agent '{_agentId}' is {s.Status.ToString().ToLowerInvariant()}" + (s.StatusReason is null ? "." : $": {s.StatusReason}."), now);
+        }
+
+        var fleet = await GrainFactory.GetGrain<IFleetGrain>(IFleetGrain.Key).GetStatus();
+        if (fleet.EmergencyStop)
+        {
+            return Deny(request, ReasonCode.EmergencyStop, "The fleet-wide emergency stop is engaged" + (fleet.Reason is null ? "." : $": {fleet.Reason}."), now);
         }
 
         var gate = await GrainFactory.GetGrain<ITenantGrain>(_tenant).GetGate();

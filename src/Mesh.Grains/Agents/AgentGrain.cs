@@ -3,6 +3,7 @@ using Mesh.Contracts.Agents;
 using Mesh.Contracts.Approvals;
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Keys;
+using Mesh.Contracts.Tenants;
 using Mesh.Grains.Hosting;
 using Mesh.Grains.Policies;
 using Mesh.Grains.RateLimiting;
@@ -53,8 +54,11 @@ internal sealed partial class AgentGrain(
         registration = Normalize(registration);
         await ValidateAsync(registration);
 
+        // Index first: an indexed agent whose registration did not complete lists as unregistered, never goes missing.
+        await GrainFactory.GetGrain<ITenantGrain>(_tenant).AddAgent(_agentId);
         var (token, hash) = AgentTokens.Issue();
         var now = clock.UtcNow;
+        state.State.RegisteredBy = OperatorActor.Current;
         state.State.Status = AgentStatus.Active;
         state.State.Registration = registration;
         state.State.TokenHash = hash;
@@ -144,6 +148,7 @@ internal sealed partial class AgentGrain(
         {
             state.State.Status = status;
             state.State.StatusReason = Text.Truncate(reason, 512);
+            state.State.StatusChangedBy = OperatorActor.Current;
             await state.WriteOrDiscardAsync(GrainContext);
             LogInformationStatusChanged(logger, _agentId, status);
         }
@@ -219,6 +224,8 @@ internal sealed partial class AgentGrain(
         Allowed = _allowed,
         Denied = _denied,
         ApprovalsRequested = _approvalsRequested,
+        RegisteredBy = state.State.RegisteredBy,
+        StatusChangedBy = state.State.StatusChangedBy,
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Registered agent {AgentId}")]

@@ -18,4 +18,8 @@ internal sealed class AgentState
     [Id(4)] public DateTimeOffset? RegisteredAt { get; set; }
 
     [Id(5)] public DateTimeOffset? TokenIssuedAt { get; set; }
+
+    [Id(6)] public string? RegisteredBy { get; set; }
+
+    [Id(7)] public string? StatusChangedBy { get; set; }
 }

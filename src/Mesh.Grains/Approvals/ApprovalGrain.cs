@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Mesh.Contracts.Approvals;
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Keys;
+using Mesh.Contracts.Tenants;
 using Mesh.Grains.Hosting;
 
 namespace Mesh.Grains.Approvals;
@@ -171,6 +172,13 @@ internal sealed class ApprovalGrain(
         var changed = _changed;
         _changed = NewSignal();
         changed.TrySetResult();
+
+        // Keep the tenant's inbox of pending approvals current: in on open, out once decided.
+        var pending = state.State.Status == ApprovalStatus.Pending;
+        if (!pending || state.State.Revision == 1)
+        {
+            await GrainFactory.GetGrain<ITenantGrain>(MeshKey.TenantOf(ApprovalId)!).TrackApproval(ApprovalId, pending);
+        }
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

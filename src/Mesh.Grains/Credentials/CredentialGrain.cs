@@ -40,6 +40,7 @@ internal sealed class CredentialGrain(
         state.State.Version = 1;
         state.State.IssuedAt = now;
         state.State.StatusChangedAt = now;
+        state.State.IssuedBy = OperatorActor.Current;
         await state.WriteOrDiscardAsync(GrainContext);
         _matcher = new CredentialScopeMatcher(spec);
         return BuildInfo(now);
@@ -80,6 +81,7 @@ internal sealed class CredentialGrain(
 
         state.State.Version++;
         state.State.StatusChangedAt = now;
+        state.State.StatusChangedBy = OperatorActor.Current;
         await state.WriteOrDiscardAsync(GrainContext);
         _matcher = new CredentialScopeMatcher(state.State.Spec!);
         return BuildInfo(now);
@@ -119,6 +121,7 @@ internal sealed class CredentialGrain(
         state.State.Status = to;
         state.State.StatusReason = Text.Truncate(reason, 512);
         state.State.StatusChangedAt = now;
+        state.State.StatusChangedBy = OperatorActor.Current;
         await state.WriteOrDiscardAsync(GrainContext);
         return BuildInfo(now);
     }
@@ -140,5 +143,8 @@ internal sealed class CredentialGrain(
         IssuedAt = state.State.IssuedAt,
         StatusChangedAt = state.State.StatusChangedAt,
         Expired = state.State.Spec?.ExpiresAt is { } expires && now >= expires,
+        IssuedBy = state.State.IssuedBy,
+        StatusChangedBy = state.State.StatusChangedBy,
+        StatusReason = state.State.StatusReason,
     };
 }

@@ -17,4 +17,8 @@ internal sealed class CredentialState
     [Id(4)] public DateTimeOffset? StatusChangedAt { get; set; }
 
     [Id(5)] public string? StatusReason { get; set; }
+
+    [Id(6)] public string? IssuedBy { get; set; }
+
+    [Id(7)] public string? StatusChangedBy { get; set; }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Keys;
 using Mesh.Contracts.Tenants;
@@ -23,6 +24,7 @@ internal sealed class TenantGrain(
             state.State.Paused = true;
             state.State.PauseReason = Text.Truncate(reason, 512);
             state.State.PausedAt = clock.UtcNow;
+            state.State.PausedBy = OperatorActor.Current;
             await state.WriteOrDiscardAsync(GrainContext);
         }
 
@@ -37,6 +39,7 @@ internal sealed class TenantGrain(
             state.State.Paused = false;
             state.State.PauseReason = null;
             state.State.PausedAt = null;
+            state.State.PausedBy = OperatorActor.Current;
             await state.WriteOrDiscardAsync(GrainContext);
         }
 
@@ -54,7 +57,7 @@ internal sealed class TenantGrain(
         }
 
         var now = clock.UtcNow;
-        state.State.PolicyVersions.Add(new PolicyVersionRecord { Version = version, Document = document, PublishedAt = now, Rules = compiled.Rules.Count });
+        state.State.PolicyVersions.Add(new PolicyVersionRecord { Version = version, Document = document, PublishedAt = now, Rules = compiled.Rules.Count, PublishedBy = OperatorActor.Current });
         state.State.ActivePolicyVersion = version;
         await state.WriteOrDiscardAsync(GrainContext);
 
@@ -79,6 +82,32 @@ internal sealed class TenantGrain(
         return Task.FromResult<string?>(null);
     }
 
+    public async Task AddAgent(string agentId)
+    {
+        EnsureValidKey();
+        MeshException.ThrowIfInvalid(MeshKey.TenantOf(agentId) == TenantId, $"Agent '{agentId}' does not belong to tenant '{TenantId}'.");
+        if (state.State.Agents.Add(agentId))
+        {
+            await state.WriteOrDiscardAsync(GrainContext);
+        }
+    }
+
+    public Task<ImmutableArray<string>> ListAgents() => Task.FromResult(state.State.Agents.Order(StringComparer.Ordinal).ToImmutableArray());
+
+    public async Task TrackApproval(string approvalId, bool pending)
+    {
+        EnsureValidKey();
+        MeshException.ThrowIfInvalid(MeshKey.TenantOf(approvalId) == TenantId, $"Approval '{approvalId}' does not belong to tenant '{TenantId}'.");
+        var changed = pending ? state.State.PendingApprovals.Add(approvalId) : state.State.PendingApprovals.Remove(approvalId);
+        if (changed)
+        {
+            await state.WriteOrDiscardAsync(GrainContext);
+        }
+    }
+
+    public Task<ImmutableArray<string>> ListPendingApprovals() =>
+        Task.FromResult(state.State.PendingApprovals.Order(StringComparer.Ordinal).ToImmutableArray());
+
     private TenantInfo BuildInfo() => new()
     {
         TenantId = TenantId,
@@ -86,6 +115,8 @@ internal sealed class TenantGrain(
         PauseReason = state.State.PauseReason,
         ActivePolicyVersion = state.State.ActivePolicyVersion,
         PolicyVersions = state.State.PolicyVersions.Count,
+        PausedBy = state.State.PausedBy,
+        Agents = state.State.Agents.Count,
     };
 
     private void EnsureValidKey() =>

@@ -13,6 +13,12 @@ internal sealed class TenantState
     [Id(3)] public long ActivePolicyVersion { get; set; }
 
     [Id(4)] public List<PolicyVersionRecord> PolicyVersions { get; set; } = [];
+
+    [Id(5)] public string? PausedBy { get; set; }
+
+    [Id(6)] public HashSet<string> Agents { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(7)] public HashSet<string> PendingApprovals { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>One published policy version; immutable once written.</summary>
@@ -26,4 +32,6 @@ internal sealed class PolicyVersionRecord
     [Id(2)] public DateTimeOffset PublishedAt { get; set; }
 
     [Id(3)] public int Rules { get; set; }
+
+    [Id(4)] public string? PublishedBy { get; set; }
 }

@@ -1,0 +1,35 @@
+namespace Mesh.Contracts.Fleet;
+
+/// <summary>Fleet-wide controls (one per cluster, key <c>sys/fleet</c>): the emergency stop.</summary>
+public interface IFleetGrain : IGrainWithStringKey
+{
+    /// <summary>The grain's key.</summary>
+    public const string Key = "sys/fleet";
+
+    /// <summary>Engages the emergency stop: every decision of every agent is denied <c>emergency_stop</c>.</summary>
+    Task<FleetStatus> EngageEmergencyStop(string? reason);
+
+    /// <summary>Releases the emergency stop.</summary>
+    Task<FleetStatus> ReleaseEmergencyStop();
+
+    /// <summary>The current fleet status.</summary>
+    [ReadOnly]
+    ValueTask<FleetStatus> GetStatus();
+}
+
+/// <summary>Fleet-wide state.</summary>
+[GenerateSerializer, Immutable, Alias("mesh.FleetStatus")]
+public sealed record FleetStatus
+{
+    /// <summary>True while the emergency stop is engaged.</summary>
+    [Id(0)] public bool EmergencyStop { get; init; }
+
+    /// <summary>Why it was engaged.</summary>
+    [Id(1)] public string? Reason { get; init; }
+
+    /// <summary>Who engaged or released it last.</summary>
+    [Id(2)] public string? ChangedBy { get; init; }
+
+    /// <summary>When it last changed.</summary>
+    [Id(3)] public DateTimeOffset? ChangedAt { get; init; }
+}
