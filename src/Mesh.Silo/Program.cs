@@ -1,13 +1,12 @@
-using Microsoft.Extensions.Hosting;
 using Mesh.Silo.Hosting;
 
 try
 {
-    using var host = MeshSiloHost.CreateBuilder(args).Build();
-    await host.RunAsync();
+    await using var app = MeshSiloHost.Build(args);
+    await app.RunAsync();
     return 0;
 }
-catch (InvalidOperationException ex) when (ex.Message.StartsWith("Mesh cannot start", StringComparison.Ordinal))
+catch (MeshStartupException ex)
 {
     await Console.Error.WriteLineAsync(ex.Message);
     return 2;

@@ -16,12 +16,31 @@ public sealed class EmbeddedMesh : IAsyncDisposable
     private readonly bool _ownsDataDir;
     private bool _stopped;
 
-    private EmbeddedMesh(IHost host, string dataDir, int gatewayPort, bool ownsDataDir)
+    private EmbeddedMesh(IHost host, string dataDir, int gatewayPort, int httpPort, bool ownsDataDir)
     {
         _host = host;
         DataDir = dataDir;
         GatewayPort = gatewayPort;
+        HttpBase = new Uri($"http://127.0.0.1:{httpPort}");
         _ownsDataDir = ownsDataDir;
+    }
+
+    /// <summary>Base address of the HTTP API.</summary>
+    public Uri HttpBase { get; }
+
+    /// <summary>The admin token the silo wrote on its first start.</summary>
+    public string AdminToken => File.ReadAllText(Path.Combine(DataDir, "admin.token")).Trim();
+
+    /// <summary>An HTTP client for the API, authenticated with <paramref name="token"/> when given.</summary>
+    public HttpClient Http(string? token = null)
+    {
+        var client = new HttpClient { BaseAddress = HttpBase, Timeout = TimeSpan.FromSeconds(60) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
     }
 
     /// <summary>The data folder (holding <c>mesh.db</c>).</summary>
@@ -38,10 +57,10 @@ public sealed class EmbeddedMesh : IAsyncDisposable
     {
         var owns = dataDir is null;
         dataDir ??= Path.Combine(Path.GetTempPath(), "mesh-test-" + Guid.NewGuid().ToString("N"));
-        var ports = FreePorts.Take(2);
-        var host = MeshSiloHost.CreateBuilder(["--data-dir", dataDir, "--silo-port", ports[0].ToString(), "--gateway-port", ports[1].ToString()]).Build();
+        var ports = FreePorts.Take(3);
+        var host = MeshSiloHost.Build(["--data-dir", dataDir, "--silo-port", ports[0].ToString(), "--gateway-port", ports[1].ToString(), "--http-url", $"http://127.0.0.1:{ports[2]}"]);
         await host.StartAsync();
-        return new EmbeddedMesh(host, dataDir, ports[1], owns);
+        return new EmbeddedMesh(host, dataDir, ports[1], ports[2], owns);
     }
 
     /// <summary>SDK options pointing at this silo.</summary>

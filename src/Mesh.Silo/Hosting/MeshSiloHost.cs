@@ -1,12 +1,9 @@
 using Mesh.Grains.Hosting;
+using Mesh.Silo.Api;
+using Mesh.Silo.Api.Http;
 using Mesh.Silo.Storage;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
-using Orleans.Storage;
 
 namespace Mesh.Silo.Hosting;
 
@@ -18,12 +15,13 @@ public static class MeshSiloHost
         ["--data-dir"] = "Mesh:DataDir",
         ["--silo-port"] = "Mesh:SiloPort",
         ["--gateway-port"] = "Mesh:GatewayPort",
+        ["--http-url"] = "Mesh:HttpUrl",
     };
 
-    /// <summary>Creates a host builder configured from <paramref name="args"/>, the environment and appsettings.</summary>
-    public static HostApplicationBuilder CreateBuilder(string[] args, Action<ISiloBuilder>? configureSilo = null)
+    /// <summary>Builds a silo configured from <paramref name="args"/>, the environment and appsettings, with its API mapped.</summary>
+    public static WebApplication Build(string[] args, Action<ISiloBuilder>? configureSilo = null)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, DisableDefaults = false });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
 
         // MESH_DATA_DIR sits between appsettings and the command line: --data-dir still wins.
         if (Environment.GetEnvironmentVariable("MESH_DATA_DIR") is { Length: > 0 } dataDir)
@@ -34,17 +32,29 @@ public static class MeshSiloHost
         builder.Configuration.AddCommandLine(args, SwitchMappings);
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
 
         var options = builder.Configuration.GetSection(MeshSiloOptions.Section).Get<MeshSiloOptions>() ?? new MeshSiloOptions();
         var problems = options.Validate().ToList();
         if (problems.Count > 0)
         {
-            throw new InvalidOperationException("Mesh cannot start: " + string.Join(" ", problems));
+            throw new MeshStartupException("Mesh cannot start: " + string.Join(" ", problems));
         }
 
         options.DataDir = Path.GetFullPath(options.DataDir);
         Directory.CreateDirectory(options.DataDir);
         builder.Services.AddSingleton(options);
+
+        if (!builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls(options.HttpUrl);
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = ApiLimits.MaxBodyBytes;
+        });
 
         builder.UseOrleans(silo =>
         {
@@ -59,8 +69,12 @@ public static class MeshSiloHost
             configureSilo?.Invoke(silo);
         });
 
+        builder.Services.AddMeshApi();
         builder.Services.AddHostedService<ReadyAnnouncer>();
-        return builder;
+
+        var app = builder.Build();
+        app.MapMeshApi();
+        return app;
     }
 
     private static void AddEmbeddedStorage(ISiloBuilder silo, string databasePath)
@@ -70,5 +84,27 @@ public static class MeshSiloHost
             databasePath,
             services.GetRequiredService<OrleansBinaryStateSerializer>(),
             services.GetRequiredService<ILogger<SqliteGrainStorage>>()));
+    }
+}
+
+/// <summary>The silo's settings are unusable; the message says which and why.</summary>
+public sealed class MeshStartupException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public MeshStartupException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public MeshStartupException()
+        : base("Mesh cannot start.")
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public MeshStartupException(string message, Exception innerException)
+        : base(message, innerException)
+    {
     }
 }

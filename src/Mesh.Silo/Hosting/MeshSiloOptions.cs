@@ -15,6 +15,12 @@ public sealed class MeshSiloOptions
     /// <summary>Port Orleans clients (agent runtimes) connect to.</summary>
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>
+    /// Where the HTTP API listens. Ignored when Kestrel endpoints are configured (<c>Kestrel:Endpoints</c>), which is
+    /// how HTTPS with a certificate is set up.
+    /// </summary>
+    public string HttpUrl { get; set; } = "http://127.0.0.1:8080";
+
     /// <summary>Orleans cluster id; clients must use the same.</summary>
     public string ClusterId { get; set; } = "mesh";
 
@@ -45,6 +51,11 @@ public sealed class MeshSiloOptions
         if (SiloPort == GatewayPort)
         {
             yield return "Mesh:SiloPort and Mesh:GatewayPort must differ.";
+        }
+
+        if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            yield return $"Mesh:HttpUrl '{HttpUrl}' is not an http:// or https:// URL.";
         }
 
         if (string.IsNullOrWhiteSpace(ClusterId) || string.IsNullOrWhiteSpace(ServiceId))

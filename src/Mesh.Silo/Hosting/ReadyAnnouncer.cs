@@ -1,19 +1,22 @@
-using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace Mesh.Silo.Hosting;
 
 /// <summary>
-/// Prints the endpoints and the <c>Mesh ready</c> line once every hosted service (the silo included) has started,
-/// i.e. once the silo serves decisions. Scripts and tests wait for that line.
+/// Prints the endpoints and the <c>Mesh ready</c> line once every hosted service (the silo and the HTTP server
+/// included) has started, i.e. once the silo serves decisions. Scripts and tests wait for that line.
 /// </summary>
-internal sealed class ReadyAnnouncer(IHostApplicationLifetime lifetime, MeshSiloOptions options) : IHostedService
+internal sealed class ReadyAnnouncer(IHostApplicationLifetime lifetime, MeshSiloOptions options, IServer server) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         lifetime.ApplicationStarted.Register(() =>
         {
-            Console.Out.WriteLine($"Mesh silo endpoint:    127.0.0.1:{options.SiloPort}");
+            var http = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            Console.Out.WriteLine($"Mesh HTTP API:         {string.Join(", ", http)} (OpenAPI at /openapi/v1.json)");
             Console.Out.WriteLine($"Mesh gateway endpoint: 127.0.0.1:{options.GatewayPort} (Orleans clients, cluster '{options.ClusterId}', service '{options.ServiceId}')");
+            Console.Out.WriteLine($"Mesh silo endpoint:    127.0.0.1:{options.SiloPort}");
             Console.Out.WriteLine($"Mesh data folder:      {options.DataDir}");
             Console.Out.WriteLine("Mesh ready (embedded mode). Press Ctrl+C to stop.");
             Console.Out.Flush();

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Mesh.Contracts.Tokens;
+using Mesh.Grains.Tokens;
+using Mesh.Silo.Api.Http;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Silo.Api.Auth;
+
+/// <summary>
+/// Authenticates <c>Authorization: Bearer mesh_ot_...</c> API tokens against their token grain (so a revocation takes
+/// effect on the next request) and answers 401, 403 and 429 with problem documents.
+/// </summary>
+internal sealed class ApiTokenAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    IGrainFactory grains,
+    AuthFailureThrottle throttle) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "MeshApiToken";
+    public const string GroupClaim = "mesh:group";
+    public const string TokenIdClaim = "mesh:token-id";
+    private const string ThrottledKey = "mesh:throttled";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(header))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var address = Context.Connection.RemoteIpAddress;
+        if (throttle.IsBlocked(address, out var retryAfter))
+        {
+            Context.Items[ThrottledKey] = retryAfter;
+            return AuthenticateResult.Fail("too many failed attempts");
+        }
+
+        var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+        if (!ApiTokenFormat.TryParse(token, out var id, out var secret))
+        {
+            throttle.RecordFailure(address);
+            return AuthenticateResult.Fail("malformed token");
+        }
+
+        var principal = await grains.GetGrain<IApiTokenGrain>(ApiTokenFormat.GrainKey(id)).Authenticate(secret);
+        if (principal is null)
+        {
+            throttle.RecordFailure(address);
+            return AuthenticateResult.Fail("unknown or revoked token");
+        }
+
+        throttle.RecordSuccess(address);
+        var claims = new List<Claim> { new(ClaimTypes.Name, principal.Name), new(TokenIdClaim, principal.TokenId) };
+        claims.AddRange(principal.Roles.Select(r => new Claim(ClaimTypes.Role, ApiPolicies.RoleName(r))));
+        claims.AddRange(principal.Groups.Select(g => new Claim(GroupClaim, g)));
+        var identity = new ClaimsIdentity(claims, SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        if (Context.Items.TryGetValue(ThrottledKey, out var value) && value is TimeSpan retryAfter)
+        {
+            Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            return ProblemWriter.WriteAsync(Context, StatusCodes.Status429TooManyRequests, "too_many_failed_attempts", "Too many failed authentications from this address; wait before trying again.");
+        }
+
+        Response.Headers.WWWAuthenticate = "Bearer";
+        var detail = string.IsNullOrEmpty(Request.Headers.Authorization)
+            ? "Send an API token: Authorization: Bearer mesh_ot_..."
+            : "The API token is malformed, unknown or revoked.";
+        return ProblemWriter.WriteAsync(Context, StatusCodes.Status401Unauthorized, "unauthorized", detail);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        var roles = string.Join(", ", Context.User.FindAll(ClaimTypes.Role).Select(c => c.Value));
+        return ProblemWriter.WriteAsync(Context, StatusCodes.Status403Forbidden, "forbidden", $"Your token's roles ({roles}) do not allow this call.");
+    }
+}

@@ -1,0 +1,60 @@
+using Mesh.Contracts.Agents;
+using Mesh.Contracts.Approvals;
+using Mesh.Silo.Api.Http;
+
+namespace Mesh.Silo.Api.Endpoints;
+
+/// <summary>
+/// The runtime surface over HTTP, for runtimes that are not .NET: decide, report an outcome, wait for an approval.
+/// The agent token authenticates (Authorization: Bearer mesh_at_...); the semantics are exactly the SDK's: a decision
+/// is always a 200 with a decision (a wrong token is a deny with reason bad_token), never an allow by omission.
+/// </summary>
+internal static class RuntimeEndpoints
+{
+    public static void Map(RouteGroupBuilder v1)
+    {
+        v1.MapPost("/decide", DecideAsync).AllowAnonymous()
+            .WithSummary("Ask whether an action may happen (agent token in the Authorization header).")
+            .Accepts<DecideBody>("application/json").Produces<DecisionResponse>();
+        v1.MapPost("/outcomes", ReportAsync).AllowAnonymous()
+            .WithSummary("Report what happened after an allowed action (agent token in the Authorization header).")
+            .Accepts<OutcomeBody>("application/json").Produces<OutcomeReceipt>();
+        v1.MapPost("/approvals/{tenant}/{name}/wait", WaitAsync).AllowAnonymous()
+            .WithSummary("Wait (long poll, up to 20 s) for one of the agent's approvals to be decided.")
+            .Accepts<WaitBody>("application/json").Produces<ApprovalWaitResult>();
+    }
+
+    private static async Task<IResult> DecideAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var body = await RequestBodies.ReadJsonAsync<DecideBody>(request);
+        var agentId = RouteIds.Key(body.AgentId, "agent");
+        var decision = await grains.GetGrain<IAgentGrain>(agentId).Decide(body.ToRequest(RouteIds.BearerToken(request)));
+        return Results.Ok(DecisionResponse.From(decision));
+    }
+
+    private static async Task<IResult> ReportAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var body = await RequestBodies.ReadJsonAsync<OutcomeBody>(request);
+        var agentId = RouteIds.Key(body.AgentId, "agent");
+        var receipt = await grains.GetGrain<IAgentGrain>(agentId).ReportOutcome(new OutcomeReport
+        {
+            RequestId = body.RequestId,
+            AgentId = agentId,
+            AgentToken = RouteIds.BearerToken(request),
+            Success = body.Success,
+            Changes = body.Changes,
+            UndoHandle = body.UndoHandle,
+            Error = body.Error,
+        });
+        return Results.Ok(receipt);
+    }
+
+    private static async Task<IResult> WaitAsync(string tenant, string name, HttpRequest request, IGrainFactory grains)
+    {
+        var body = await RequestBodies.ReadJsonAsync<WaitBody>(request);
+        var approvalId = RouteIds.Key(tenant, name, "approval");
+        var agentId = RouteIds.Key(body.AgentId, "agent");
+        var wait = TimeSpan.FromSeconds(Math.Clamp(body.TimeoutSeconds, 0, 20));
+        return Results.Ok(await grains.GetGrain<IAgentGrain>(agentId).WaitForApproval(RouteIds.BearerToken(request), approvalId, wait));
+    }
+}

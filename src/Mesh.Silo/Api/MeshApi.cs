@@ -1,0 +1,53 @@
+using Mesh.Grains.Hosting;
+using Mesh.Silo.Api.Auth;
+using Mesh.Silo.Api.Endpoints;
+using Mesh.Silo.Api.Http;
+
+namespace Mesh.Silo.Api;
+
+/// <summary>The operator HTTP API and the HTTP decision endpoint, served by every silo under <c>/v1</c>.</summary>
+internal static class MeshApi
+{
+    public static void AddMeshApi(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<AuthFailureThrottle>();
+        services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization(ApiPolicies.Add);
+        services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+        services.AddOpenApi("v1");
+        services.AddHostedService<AdminTokenBootstrap>();
+    }
+
+    public static void MapMeshApi(this WebApplication app)
+    {
+        app.UseMiddleware<ProblemMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi("/openapi/{documentName}.json");
+
+        var v1 = app.MapGroup("/v1");
+
+        // Every grain call an authenticated request makes carries who made it; grains record it with each change.
+        v1.AddEndpointFilter((context, next) =>
+        {
+            if (context.HttpContext.User.Identity is { IsAuthenticated: true, Name: { } name })
+            {
+                OperatorActor.Set(name);
+            }
+
+            return next(context);
+        });
+
+        AgentEndpoints.Map(v1);
+        CredentialEndpoints.Map(v1);
+        TenantEndpoints.Map(v1);
+        ApprovalEndpoints.Map(v1);
+        TokenEndpoints.Map(v1);
+        RuntimeEndpoints.Map(v1);
+
+        // Anything else under the API is a 404 problem, not an empty body.
+        app.MapFallback((HttpContext context) => ProblemWriter.WriteAsync(context, StatusCodes.Status404NotFound, "not_found", $"No endpoint {context.Request.Method} {context.Request.Path}."));
+    }
+}
