@@ -10,8 +10,7 @@ internal static class MeshApi
 {
     public static void AddMeshApi(this IServiceCollection services)
     {
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<AuthFailureThrottle>();
+        services.AddSingleton(sp => new AuthFailureThrottle(TimeProvider.System, sp.GetRequiredService<Hosting.MeshSiloOptions>().FreeAuthFailures));
         services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(ApiPolicies.Add);

@@ -21,6 +21,9 @@ public sealed class MeshSiloOptions
     /// </summary>
     public string HttpUrl { get; set; } = "http://127.0.0.1:8080";
 
+    /// <summary>Failed API authentications one address may make within a minute before it is slowed down.</summary>
+    public int FreeAuthFailures { get; set; } = 5;
+
     /// <summary>Orleans cluster id; clients must use the same.</summary>
     public string ClusterId { get; set; } = "mesh";
 
@@ -46,6 +49,11 @@ public sealed class MeshSiloOptions
         if (GatewayPort is < 1 or > 65535)
         {
             yield return $"Mesh:GatewayPort {GatewayPort} is not a port number (1-65535).";
+        }
+
+        if (FreeAuthFailures is < 1 or > 1_000_000)
+        {
+            yield return $"Mesh:FreeAuthFailures {FreeAuthFailures} must be between 1 and 1000000.";
         }
 
         if (SiloPort == GatewayPort)

@@ -4,13 +4,12 @@ using System.Net;
 namespace Mesh.Silo.Api.Auth;
 
 /// <summary>
-/// Slows down guessing: after <see cref="FreeFailures"/> failed authentications from one address within
-/// <see cref="Window"/>, that address is refused (429) for a time that doubles with every further failure, up to
-/// <see cref="MaxBlock"/>. A success clears the address's record.
+/// Slows down guessing: after <c>freeFailures</c> failed authentications from one address within <see cref="Window"/>,
+/// that address is refused (429), whatever token it presents, for a time that doubles with every further failure,
+/// up to <see cref="MaxBlock"/>. A success clears the address's record.
 /// </summary>
-internal sealed class AuthFailureThrottle(TimeProvider time)
+internal sealed class AuthFailureThrottle(TimeProvider time, int freeFailures)
 {
-    public const int FreeFailures = 5;
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan MaxBlock = TimeSpan.FromMinutes(1);
     private const int MaxTracked = 10_000;
@@ -60,7 +59,7 @@ internal sealed class AuthFailureThrottle(TimeProvider time)
             (_, e) =>
             {
                 var failures = now - e.LastFailure > Window && now >= e.BlockedUntil ? 1 : e.Failures + 1;
-                var blockedUntil = failures > FreeFailures ? now + Backoff(failures - FreeFailures) : now;
+                var blockedUntil = failures > freeFailures ? now + Backoff(failures - freeFailures) : now;
                 return new Entry(failures, now, blockedUntil);
             });
     }

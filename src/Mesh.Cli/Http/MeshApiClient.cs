@@ -1,0 +1,181 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Mesh.Cli.Http;
+
+/// <summary>Calls the Mesh HTTP API and turns its answers into JSON or typed failures.</summary>
+internal sealed class MeshApiClient(Uri baseAddress, string? token, TimeSpan timeout) : IDisposable
+{
+    private readonly HttpClient _http = CreateHttp(baseAddress, token, timeout);
+
+    public Task<JsonElement> GetAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, path, null, cancellationToken);
+
+    public Task<JsonElement> DeleteAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Delete, path, null, cancellationToken);
+
+    public Task<JsonElement> PostAsync(string path, object? body, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, path, body is null ? null : JsonContent(body), cancellationToken);
+
+    public Task<JsonElement> PutYamlAsync(string path, string yaml, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Put, path, new StringContent(yaml, Encoding.UTF8, "application/yaml"), cancellationToken);
+
+    /// <summary>Posts with a different bearer token (an agent token, for the runtime endpoints).</summary>
+    public Task<JsonElement> PostAsAgentAsync(string path, object body, string agentToken, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, path, JsonContent(body), cancellationToken, agentToken);
+
+    public void Dispose() => _http.Dispose();
+
+    private static HttpClient CreateHttp(Uri baseAddress, string? token, TimeSpan timeout)
+    {
+        var http = new HttpClient { BaseAddress = baseAddress, Timeout = timeout };
+        if (token is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return http;
+    }
+
+    private static StringContent JsonContent(object body) =>
+        new(JsonSerializer.Serialize(body, CliJson.Options), Encoding.UTF8, "application/json");
+
+    private async Task<JsonElement> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken, string? bearer = null)
+    {
+        using var request = new HttpRequestMessage(method, path.TrimStart('/')) { Content = content };
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new MeshUnreachableException($"Cannot reach the mesh at {_http.BaseAddress}: {ex.Message}");
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new MeshUnreachableException($"The mesh at {_http.BaseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s.");
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+            }
+
+            if ((int)response.StatusCode >= 500 && response.StatusCode != HttpStatusCode.NotImplemented)
+            {
+                throw new MeshUnreachableException($"The mesh failed to handle the request ({(int)response.StatusCode}): {Describe(text)}");
+            }
+
+            throw MeshApiException.From((int)response.StatusCode, text);
+        }
+    }
+
+    private static string Describe(string problem)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(problem);
+            return document.RootElement.TryGetProperty("detail", out var detail) ? detail.GetString() ?? problem : problem;
+        }
+        catch (JsonException)
+        {
+            return problem;
+        }
+    }
+}
+
+/// <summary>The mesh answered with a problem document (4xx): it refused the call.</summary>
+internal sealed class MeshApiException : Exception
+{
+    public MeshApiException(int status, string code, string detail)
+        : base(detail)
+    {
+        Status = status;
+        Code = code;
+    }
+
+    public MeshApiException()
+    {
+        Code = "unknown";
+    }
+
+    public MeshApiException(string message)
+        : base(message)
+    {
+        Code = "unknown";
+    }
+
+    public MeshApiException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Code = "unknown";
+    }
+
+    public int Status { get; }
+
+    public string Code { get; }
+
+    public static MeshApiException From(int status, string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            var code = root.TryGetProperty("code", out var c) ? c.GetString() ?? "error" : "error";
+            var detail = root.TryGetProperty("detail", out var d) ? d.GetString() ?? body : body;
+            return new MeshApiException(status, code, detail);
+        }
+        catch (JsonException)
+        {
+            return new MeshApiException(status, "error", string.IsNullOrWhiteSpace(body) ? $"HTTP {status}" : body);
+        }
+    }
+}
+
+/// <summary>The mesh could not be reached, timed out or failed (exit code 3).</summary>
+internal sealed class MeshUnreachableException : Exception
+{
+    public MeshUnreachableException(string message)
+        : base(message)
+    {
+    }
+
+    public MeshUnreachableException()
+    {
+    }
+
+    public MeshUnreachableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The command line is unusable (exit code 2).</summary>
+internal sealed class UsageException : Exception
+{
+    public UsageException(string message)
+        : base(message)
+    {
+    }
+
+    public UsageException()
+    {
+    }
+
+    public UsageException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

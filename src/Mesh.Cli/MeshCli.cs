@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Mesh.Cli.Commands;
+using Spectre.Console;
+
+namespace Mesh.Cli;
+
+/// <summary>The <c>mesh</c> command line.</summary>
+internal static class MeshCli
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("""
+            mesh: operate a Mesh governance mesh over its HTTP API.
+
+            Configure with --url/--token or MESH_URL/MESH_TOKEN. Every command takes --output json for scripts.
+            Exit codes: 0 success (decide: allowed), 1 refused or denied, 2 usage error, 3 cannot reach the mesh.
+
+            Examples:
+              export MESH_TOKEN=$(cat data/admin.token)
+              mesh agent register acme/release-bot --role deployer --credential acme/github
+              mesh credential revoke acme/github --reason "key leaked"
+              mesh approval list --tenant acme
+            """);
+        root.Options.Add(CliContext.Url);
+        root.Options.Add(CliContext.Token);
+        root.Options.Add(CliContext.OutputFormat);
+        root.Options.Add(CliContext.Timeout);
+        root.Subcommands.Add(AgentCommands.Create());
+        root.Subcommands.Add(CredentialCommands.Create());
+        root.Subcommands.Add(TenantCommands.Create());
+        root.Subcommands.Add(TenantCommands.Policy());
+        root.Subcommands.Add(TenantCommands.Stop());
+        root.Subcommands.Add(ApprovalCommands.Create());
+        root.Subcommands.Add(DecideCommand.Create());
+        root.Subcommands.Add(TokenCommands.Create());
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                CliContext.Error.MarkupLine($"[red]error:[/] {Markup.Escape(error.Message)}");
+            }
+
+            CliContext.Error.MarkupLine("Run with --help to see the commands and options.");
+            return ExitCodes.Usage;
+        }
+
+        return await parse.InvokeAsync();
+    }
+}
