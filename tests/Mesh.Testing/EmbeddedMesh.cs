@@ -53,12 +53,12 @@ public sealed class EmbeddedMesh : IAsyncDisposable
     public IGrainFactory Operator => _host.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>Starts a silo; with <paramref name="dataDir"/> it reuses that folder (a restart), else a new one.</summary>
-    public static async Task<EmbeddedMesh> StartAsync(string? dataDir = null)
+    public static async Task<EmbeddedMesh> StartAsync(string? dataDir = null, params string[] extraArgs)
     {
         var owns = dataDir is null;
         dataDir ??= Path.Combine(Path.GetTempPath(), "mesh-test-" + Guid.NewGuid().ToString("N"));
         var ports = FreePorts.Take(3);
-        var host = MeshSiloHost.Build(["--data-dir", dataDir, "--silo-port", ports[0].ToString(), "--gateway-port", ports[1].ToString(), "--http-url", $"http://127.0.0.1:{ports[2]}"]);
+        var host = MeshSiloHost.Build(["--data-dir", dataDir, "--silo-port", ports[0].ToString(), "--gateway-port", ports[1].ToString(), "--http-url", $"http://127.0.0.1:{ports[2]}", .. extraArgs]);
         await host.StartAsync();
         return new EmbeddedMesh(host, dataDir, ports[1], ports[2], owns);
     }

@@ -15,7 +15,7 @@ internal static class MeshApi
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(ApiPolicies.Add);
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
-        services.AddOpenApi("v1");
+        services.AddOpenApi("v1", RequestBodyDocs.AddTransformer);
         services.AddHostedService<AdminTokenBootstrap>();
     }
 

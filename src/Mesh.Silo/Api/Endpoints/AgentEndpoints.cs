@@ -13,17 +13,17 @@ internal static class AgentEndpoints
     {
         v1.MapPost("/agents", RegisterAsync).RequireAuthorization(ApiPolicies.Operate)
             .WithSummary("Register an agent; the response holds its token, shown only this once.")
-            .Accepts<RegisterAgentBody>("application/json").Produces<AgentTokenReceipt>(StatusCodes.Status201Created);
+            .WithRequestBody<RegisterAgentBody>("application/json").Produces<AgentTokenReceipt>(StatusCodes.Status201Created);
         v1.MapGet("/tenants/{tenant}/agents", ListAsync).RequireAuthorization(ApiPolicies.Read)
             .WithSummary("List a tenant's agents.").Produces<AgentInfo[]>();
         v1.MapGet("/agents/{tenant}/{name}", GetAsync).RequireAuthorization(ApiPolicies.Read)
             .WithSummary("Show an agent.").Produces<AgentInfo>();
         v1.MapPost("/agents/{tenant}/{name}/pause", (string tenant, string name, HttpRequest request, IGrainFactory grains) =>
             WithReasonAsync(request, reason => Agent(grains, tenant, name).Pause(reason))).RequireAuthorization(ApiPolicies.Operate)
-            .WithSummary("Pause an agent: every decision is denied agent_paused.").Accepts<ReasonBody>("application/json").Produces<AgentInfo>();
+            .WithSummary("Pause an agent: every decision is denied agent_paused.").WithRequestBody<ReasonBody>("application/json").Produces<AgentInfo>();
         v1.MapPost("/agents/{tenant}/{name}/quarantine", (string tenant, string name, HttpRequest request, IGrainFactory grains) =>
             WithReasonAsync(request, reason => Agent(grains, tenant, name).Quarantine(reason))).RequireAuthorization(ApiPolicies.Operate)
-            .WithSummary("Quarantine an agent: every decision is denied agent_quarantined.").Accepts<ReasonBody>("application/json").Produces<AgentInfo>();
+            .WithSummary("Quarantine an agent: every decision is denied agent_quarantined.").WithRequestBody<ReasonBody>("application/json").Produces<AgentInfo>();
         v1.MapPost("/agents/{tenant}/{name}/resume", async (string tenant, string name, IGrainFactory grains) =>
             Results.Ok(await Agent(grains, tenant, name).Resume())).RequireAuthorization(ApiPolicies.Operate)
             .WithSummary("Resume a paused or quarantined agent.").Produces<AgentInfo>();

@@ -17,7 +17,7 @@ internal static class ApprovalEndpoints
         v1.MapGet("/approvals/{tenant}/{name}", GetAsync).RequireAuthorization(ApiPolicies.ReadApprovals)
             .WithSummary("Show an approval with the full request, votes and deadline.").Produces<ApprovalView>();
         v1.MapPost("/approvals/{tenant}/{name}/votes", VoteAsync).RequireAuthorization(ApiPolicies.Vote)
-            .WithSummary("Vote as the token's holder, in the token's approver groups.").Accepts<VoteBody>("application/json").Produces<ApprovalView>();
+            .WithSummary("Vote as the token's holder, in the token's approver groups.").WithRequestBody<VoteBody>("application/json").Produces<ApprovalView>();
     }
 
     private static IApprovalGrain Approval(IGrainFactory grains, string tenant, string name) =>

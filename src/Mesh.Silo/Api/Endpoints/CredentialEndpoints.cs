@@ -12,20 +12,20 @@ internal static class CredentialEndpoints
     {
         v1.MapPost("/credentials", IssueAsync).RequireAuthorization(ApiPolicies.Operate)
             .WithSummary("Issue a credential with scopes and an optional expiry.")
-            .Accepts<IssueCredentialBody>("application/json").Produces<CredentialInfo>(StatusCodes.Status201Created);
+            .WithRequestBody<IssueCredentialBody>("application/json").Produces<CredentialInfo>(StatusCodes.Status201Created);
         v1.MapGet("/credentials/{tenant}/{name}", GetAsync).RequireAuthorization(ApiPolicies.Read)
             .WithSummary("Show a credential.").Produces<CredentialInfo>();
         v1.MapPost("/credentials/{tenant}/{name}/suspend", (string tenant, string name, HttpRequest request, IGrainFactory grains) =>
             AgentEndpoints.WithReasonAsync(request, reason => Credential(grains, tenant, name).Suspend(reason))).RequireAuthorization(ApiPolicies.Operate)
-            .WithSummary("Suspend a credential until resumed.").Accepts<ReasonBody>("application/json").Produces<CredentialInfo>();
+            .WithSummary("Suspend a credential until resumed.").WithRequestBody<ReasonBody>("application/json").Produces<CredentialInfo>();
         v1.MapPost("/credentials/{tenant}/{name}/resume", async (string tenant, string name, IGrainFactory grains) =>
             Results.Ok(await Credential(grains, tenant, name).Resume())).RequireAuthorization(ApiPolicies.Operate)
             .WithSummary("Resume a suspended credential.").Produces<CredentialInfo>();
         v1.MapPost("/credentials/{tenant}/{name}/revoke", (string tenant, string name, HttpRequest request, IGrainFactory grains) =>
             AgentEndpoints.WithReasonAsync(request, reason => Credential(grains, tenant, name).Revoke(reason))).RequireAuthorization(ApiPolicies.Operate)
-            .WithSummary("Revoke a credential permanently; no decision that starts afterwards allows it.").Accepts<ReasonBody>("application/json").Produces<CredentialInfo>();
+            .WithSummary("Revoke a credential permanently; no decision that starts afterwards allows it.").WithRequestBody<ReasonBody>("application/json").Produces<CredentialInfo>();
         v1.MapPost("/credentials/{tenant}/{name}/rotate", RotateAsync).RequireAuthorization(ApiPolicies.Operate)
-            .WithSummary("Start a new credential version, optionally with new scopes.").Accepts<RotateCredentialBody>("application/json").Produces<CredentialInfo>();
+            .WithSummary("Start a new credential version, optionally with new scopes.").WithRequestBody<RotateCredentialBody>("application/json").Produces<CredentialInfo>();
     }
 
     private static ICredentialGrain Credential(IGrainFactory grains, string tenant, string name) =>

@@ -15,13 +15,13 @@ internal static class RuntimeEndpoints
     {
         v1.MapPost("/decide", DecideAsync).AllowAnonymous()
             .WithSummary("Ask whether an action may happen (agent token in the Authorization header).")
-            .Accepts<DecideBody>("application/json").Produces<DecisionResponse>();
+            .WithRequestBody<DecideBody>("application/json").Produces<DecisionResponse>();
         v1.MapPost("/outcomes", ReportAsync).AllowAnonymous()
             .WithSummary("Report what happened after an allowed action (agent token in the Authorization header).")
-            .Accepts<OutcomeBody>("application/json").Produces<OutcomeReceipt>();
+            .WithRequestBody<OutcomeBody>("application/json").Produces<OutcomeReceipt>();
         v1.MapPost("/approvals/{tenant}/{name}/wait", WaitAsync).AllowAnonymous()
             .WithSummary("Wait (long poll, up to 20 s) for one of the agent's approvals to be decided.")
-            .Accepts<WaitBody>("application/json").Produces<ApprovalWaitResult>();
+            .WithRequestBody<WaitBody>("application/json").Produces<ApprovalWaitResult>();
     }
 
     private static async Task<IResult> DecideAsync(HttpRequest request, IGrainFactory grains)

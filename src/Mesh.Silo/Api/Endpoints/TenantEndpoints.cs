@@ -15,21 +15,21 @@ internal static class TenantEndpoints
             .WithSummary("Show a tenant: pause state, active policy version, agent count.").Produces<TenantInfo>();
         v1.MapPost("/tenants/{tenant}/pause", (string tenant, HttpRequest request, IGrainFactory grains) =>
             AgentEndpoints.WithReasonAsync(request, reason => Tenant(grains, tenant).Pause(reason))).RequireAuthorization(ApiPolicies.Operate)
-            .WithSummary("Pause every agent of the tenant.").Accepts<ReasonBody>("application/json").Produces<TenantInfo>();
+            .WithSummary("Pause every agent of the tenant.").WithRequestBody<ReasonBody>("application/json").Produces<TenantInfo>();
         v1.MapPost("/tenants/{tenant}/resume", async (string tenant, IGrainFactory grains) =>
             Results.Ok(await Tenant(grains, tenant).Resume())).RequireAuthorization(ApiPolicies.Operate)
             .WithSummary("Resume the tenant.").Produces<TenantInfo>();
         v1.MapPut("/tenants/{tenant}/policy", async (string tenant, HttpRequest request, IGrainFactory grains) =>
             Results.Ok(await Tenant(grains, tenant).PublishPolicy(await RequestBodies.ReadYamlAsync(request)))).RequireAuthorization(ApiPolicies.Operate)
             .WithSummary("Validate, compile and activate a policy document (YAML); returns the new version.")
-            .Accepts<string>("application/yaml").Produces<PolicyPublication>();
+            .WithRequestBody<string>("application/yaml").Produces<PolicyPublication>();
 
         v1.MapGet("/emergency-stop", async (IGrainFactory grains) =>
             Results.Ok(await Fleet(grains).GetStatus())).RequireAuthorization(ApiPolicies.Read)
             .WithSummary("Show whether the fleet-wide emergency stop is engaged.").Produces<FleetStatus>();
         v1.MapPost("/emergency-stop", (HttpRequest request, IGrainFactory grains) =>
             AgentEndpoints.WithReasonAsync(request, reason => Fleet(grains).EngageEmergencyStop(reason))).RequireAuthorization(ApiPolicies.Operate)
-            .WithSummary("Engage the emergency stop: every decision of every agent is denied.").Accepts<ReasonBody>("application/json").Produces<FleetStatus>();
+            .WithSummary("Engage the emergency stop: every decision of every agent is denied.").WithRequestBody<ReasonBody>("application/json").Produces<FleetStatus>();
         v1.MapDelete("/emergency-stop", async (IGrainFactory grains) =>
             Results.Ok(await Fleet(grains).ReleaseEmergencyStop())).RequireAuthorization(ApiPolicies.Operate)
             .WithSummary("Release the emergency stop.").Produces<FleetStatus>();

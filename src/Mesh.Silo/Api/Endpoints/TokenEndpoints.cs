@@ -11,7 +11,7 @@ internal static class TokenEndpoints
     {
         v1.MapPost("/tokens", CreateAsync).RequireAuthorization(ApiPolicies.Admin)
             .WithSummary("Create an API token; the response holds the token, shown only this once.")
-            .Accepts<CreateTokenBody>("application/json").Produces<ApiTokenIssued>(StatusCodes.Status201Created);
+            .WithRequestBody<CreateTokenBody>("application/json").Produces<ApiTokenIssued>(StatusCodes.Status201Created);
         v1.MapGet("/tokens", async (IGrainFactory grains) => Results.Ok(await Registry(grains).List())).RequireAuthorization(ApiPolicies.Admin)
             .WithSummary("List API tokens (never their secrets).").Produces<ApiTokenInfo[]>();
         v1.MapDelete("/tokens/{id}", async (string id, IGrainFactory grains) => Results.Ok(await Registry(grains).Revoke(id))).RequireAuthorization(ApiPolicies.Admin)
