@@ -4,7 +4,7 @@ using System.Net;
 namespace Mesh.Silo.Api.Auth;
 
 /// <summary>
-/// Slows down guessing: after <c>freeFailures</c> failed authentications from one address within <see cref="Window"/>,
+/// Slows down guessing: once <c>freeFailures</c> authentications have failed from one address within <see cref="Window"/>,
 /// that address is refused (429), whatever token it presents, for a time that doubles with every further failure,
 /// up to <see cref="MaxBlock"/>. A success clears the address's record.
 /// </summary>
@@ -59,7 +59,7 @@ internal sealed class AuthFailureThrottle(TimeProvider time, int freeFailures)
             (_, e) =>
             {
                 var failures = now - e.LastFailure > Window && now >= e.BlockedUntil ? 1 : e.Failures + 1;
-                var blockedUntil = failures > freeFailures ? now + Backoff(failures - freeFailures) : now;
+                var blockedUntil = failures >= freeFailures ? now + Backoff(failures - freeFailures + 1) : now;
                 return new Entry(failures, now, blockedUntil);
             });
     }
