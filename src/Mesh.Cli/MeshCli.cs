@@ -28,7 +28,7 @@ internal static class MeshCli
         root.Subcommands.Add(AgentCommands.Create());
         root.Subcommands.Add(CredentialCommands.Create());
         root.Subcommands.Add(TenantCommands.Create());
-        root.Subcommands.Add(TenantCommands.Policy());
+        root.Subcommands.Add(PolicyCommands.Create());
         root.Subcommands.Add(TenantCommands.Stop());
         root.Subcommands.Add(ApprovalCommands.Create());
         root.Subcommands.Add(DecideCommand.Create());

@@ -32,6 +32,12 @@ public sealed class MeshCluster : IAsyncLifetime
     /// <summary>Mesh's clock in every silo. Starts at a fixed instant; tests move it forward.</summary>
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
 
+    /// <summary>The destination guard's resolver in every silo: tests add the names they use.</summary>
+    public FakeDestinationResolver Resolver { get; } = new FakeDestinationResolver()
+        .Add("api.example.com", "93.184.216.34")
+        .Add("rebind.example.com", "93.184.216.34", "10.0.0.7")
+        .Add("intranet.acme.test", "10.1.2.3");
+
     /// <summary>The cluster.</summary>
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -75,7 +81,11 @@ public sealed class MeshCluster : IAsyncLifetime
             silo.AddMemoryGrainStorage(MeshStorage.ProviderName);
             silo.Services.AddOptions<MemoryGrainStorageOptions>(MeshStorage.ProviderName)
                 .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansBinaryStateSerializer(serializer));
-            silo.AddMeshGrains(o => o.TimeProvider = Clock);
+            silo.AddMeshGrains(o =>
+            {
+                o.TimeProvider = Clock;
+                o.DestinationResolver = Resolver;
+            });
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();

@@ -14,28 +14,6 @@ internal static class TenantCommands
         return tenant;
     }
 
-    public static Command Policy()
-    {
-        var tenant = new Argument<string>("tenant") { Description = "The tenant, e.g. acme." };
-        var file = new Argument<FileInfo>("file") { Description = "The policy document (YAML, apiVersion: mesh/v1)." };
-        var publish = new Command("publish", "Validate, compile and activate a policy; prints the new version. A malformed policy changes nothing.\n\nExample:\n  mesh policy publish acme policy.yaml") { tenant, file };
-        publish.SetAction(CliContext.Run(async run =>
-        {
-            var path = run.Get(file);
-            if (!path.Exists)
-            {
-                throw new UsageException($"No file '{path.FullName}'.");
-            }
-
-            var yaml = await File.ReadAllTextAsync(path.FullName, run.CancellationToken);
-            run.Out.Object(await run.Api.PutYamlAsync($"v1/tenants/{Ids.Segment(run.Get(tenant))}/policy", yaml, run.CancellationToken), "policy published");
-            return ExitCodes.Success;
-        }));
-        var policy = new Command("policy", "Publish tenant policies.");
-        policy.Subcommands.Add(publish);
-        return policy;
-    }
-
     public static Command Stop()
     {
         var release = new Option<bool>("--release") { Description = "Release the emergency stop instead of engaging it." };

@@ -13,6 +13,13 @@ internal sealed class MeshApiClient(Uri baseAddress, string? token, TimeSpan tim
     public Task<JsonElement> GetAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, path, null, cancellationToken);
 
+    /// <summary>GETs a text resource (a policy document).</summary>
+    public async Task<string> GetTextAsync(string path, CancellationToken cancellationToken)
+    {
+        var text = await SendRawAsync(HttpMethod.Get, path, null, cancellationToken, null);
+        return text;
+    }
+
     public Task<JsonElement> DeleteAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Delete, path, null, cancellationToken);
 
@@ -45,6 +52,12 @@ internal sealed class MeshApiClient(Uri baseAddress, string? token, TimeSpan tim
 
     private async Task<JsonElement> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken, string? bearer = null)
     {
+        var text = await SendRawAsync(method, path, content, cancellationToken, bearer);
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private async Task<string> SendRawAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken, string? bearer)
+    {
         using var request = new HttpRequestMessage(method, path.TrimStart('/')) { Content = content };
         if (bearer is not null)
         {
@@ -70,7 +83,7 @@ internal sealed class MeshApiClient(Uri baseAddress, string? token, TimeSpan tim
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (response.IsSuccessStatusCode)
             {
-                return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+                return text;
             }
 
             if ((int)response.StatusCode >= 500 && response.StatusCode != HttpStatusCode.NotImplemented)

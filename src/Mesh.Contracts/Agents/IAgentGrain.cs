@@ -77,6 +77,24 @@ public sealed record DelegationCheck
 
     /// <summary>How many ancestors were already asked (bounds the chain).</summary>
     [Id(7)] public int Depth { get; init; }
+
+    /// <summary>Request attributes.</summary>
+    [Id(8)] public ImmutableDictionary<string, string> Attributes { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>Request evidence.</summary>
+    [Id(9)] public ImmutableDictionary<string, string> Evidence { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>The child's session.</summary>
+    [Id(10)] public string? SessionId { get; init; }
+
+    /// <summary>Labels the child's session has seen.</summary>
+    [Id(11)] public ImmutableArray<string> SessionLabels { get; init; } = ImmutableArray<string>.Empty;
+
+    /// <summary>Actions the child's session has taken.</summary>
+    [Id(12)] public int SessionActions { get; init; }
+
+    /// <summary>Destination categories the guard blocked for the target.</summary>
+    [Id(13)] public int BlockedDestinations { get; init; }
 }
 
 /// <summary>A parent's answer for its sub-agent.</summary>

@@ -20,4 +20,7 @@ public sealed record ApprovalPolicy
 
     /// <summary>Delay before escalation; null: no escalation.</summary>
     [Id(4)] public TimeSpan? EscalateAfter { get; init; }
+
+    /// <summary>When true (the default) the agent's owner may not vote; the requesting agent never may.</summary>
+    [Id(5)] public bool SeparationOfDuties { get; init; } = true;
 }

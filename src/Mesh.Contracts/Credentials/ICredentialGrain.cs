@@ -25,4 +25,10 @@ public interface ICredentialGrain : IGrainWithStringKey
     /// <summary>Is it usable for this tool, operation and target right now? (Decision path.)</summary>
     [ReadOnly]
     ValueTask<CredentialCheck> Check(string tool, string operation, string? target);
+
+    /// <summary>
+    /// Takes one token from the credential-wide bucket a policy rule sets (shared by every agent holding the
+    /// credential). Returns null when taken, else how long until one is available.
+    /// </summary>
+    ValueTask<TimeSpan?> TryAcquire(string ruleId, Agents.RateLimit limit);
 }

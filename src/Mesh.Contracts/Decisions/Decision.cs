@@ -39,6 +39,12 @@ public sealed record Decision
     /// <summary>For <see cref="ReasonCode.EvidenceMissing"/>: the evidence keys the request lacked.</summary>
     [Id(10)] public ImmutableArray<string> MissingEvidence { get; init; } = ImmutableArray<string>.Empty;
 
+    /// <summary>
+    /// For an allowed network target: the addresses the destination guard resolved and checked. Connect only to these
+    /// (pin them) so a DNS answer that changes after the decision cannot redirect the call.
+    /// </summary>
+    [Id(11)] public ImmutableArray<string> ResolvedAddresses { get; init; } = ImmutableArray<string>.Empty;
+
     /// <summary>True only for <see cref="Effect.Allow"/>.</summary>
     public bool IsAllowed => Effect == Effect.Allow;
 

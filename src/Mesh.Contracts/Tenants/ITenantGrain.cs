@@ -27,6 +27,22 @@ public interface ITenantGrain : IGrainWithStringKey
     [ReadOnly]
     Task<string?> GetPolicyDocument(long version);
 
+    /// <summary>Every published version (newest last), without documents.</summary>
+    [ReadOnly]
+    Task<ImmutableArray<PolicyVersionInfo>> ListPolicyVersions();
+
+    /// <summary>Makes an earlier version active again. Decisions name the version they used.</summary>
+    Task<PolicyPublication> RollbackPolicy(long version);
+
+    /// <summary>
+    /// Publishes a candidate to run in shadow: decisions evaluate it next to the active policy and record where they
+    /// differ, but never enforce it. Returns the candidate's version.
+    /// </summary>
+    Task<PolicyPublication> StartShadow(string document);
+
+    /// <summary>Stops shadow evaluation.</summary>
+    Task<TenantInfo> StopShadow();
+
     /// <summary>Adds an agent to the tenant's index (called by the agent grain when it registers).</summary>
     Task AddAgent(string agentId);
 
@@ -66,11 +82,37 @@ public sealed record TenantInfo
 
     /// <summary>How many agents are registered.</summary>
     [Id(6)] public int Agents { get; init; }
+
+    /// <summary>The version running in shadow (0: none).</summary>
+    [Id(7)] public long ShadowPolicyVersion { get; init; }
+}
+
+/// <summary>One published policy version.</summary>
+[GenerateSerializer, Immutable, Alias("mesh.PolicyVersionInfo")]
+public sealed record PolicyVersionInfo
+{
+    /// <summary>The version.</summary>
+    [Id(0)] public required long Version { get; init; }
+
+    /// <summary>When it was published.</summary>
+    [Id(1)] public DateTimeOffset PublishedAt { get; init; }
+
+    /// <summary>Who published it.</summary>
+    [Id(2)] public string? PublishedBy { get; init; }
+
+    /// <summary>How many rules it has.</summary>
+    [Id(3)] public int Rules { get; init; }
+
+    /// <summary>True for the active version.</summary>
+    [Id(4)] public bool Active { get; init; }
+
+    /// <summary>True for the version running in shadow.</summary>
+    [Id(5)] public bool Shadow { get; init; }
 }
 
 /// <summary>Pause state and active policy version, as the decision path reads them.</summary>
 [GenerateSerializer, Immutable, Alias("mesh.TenantGate")]
-public readonly record struct TenantGate([property: Id(0)] bool Paused, [property: Id(1)] long PolicyVersion);
+public readonly record struct TenantGate([property: Id(0)] bool Paused, [property: Id(1)] long PolicyVersion, [property: Id(2)] long ShadowVersion = 0);
 
 /// <summary>Receipt of a policy publication.</summary>
 [GenerateSerializer, Immutable, Alias("mesh.PolicyPublication")]

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Mesh.Contracts.Agents;
 using Mesh.Contracts.Approvals;
 using Mesh.Contracts.Credentials;
@@ -5,19 +6,26 @@ using Mesh.Contracts.Decisions;
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Fleet;
 using Mesh.Contracts.Keys;
+using Mesh.Contracts.Shadow;
 using Mesh.Contracts.Tenants;
 using Mesh.Grains.Approvals;
 using Mesh.Grains.Policies;
+using Mesh.Grains.RateLimiting;
+using Mesh.Grains.Sessions;
+using Mesh.Policy.Destinations;
 using Mesh.Policy.Evaluation;
 using Mesh.Policy.Model;
 
 namespace Mesh.Grains.Agents;
 
-// The decision path. Order (DESIGN.md): shape and token -> agent status -> tenant pause -> credential status and
-// scope -> policy -> parent bounds -> approvals and rate limits. Every check reads memory: this grain's state,
-// the silo-local policy cache, and the tenant and credential grains' in-memory state. Any failure denies.
+// The decision path. Order (DESIGN.md): shape and token -> agent status -> fleet stop and tenant pause -> credential
+// status and scope -> destination guard -> policy (conditions, evidence, session labels) -> parent bounds ->
+// approvals and rate limits. Every check reads memory: this grain's state, the silo-local policy cache, the fleet,
+// tenant and credential grains' in-memory state. Any failure denies.
 internal sealed partial class AgentGrain
 {
+    private static readonly GuardResult NotNetwork = new(false, DestinationCategory.None, [], null);
+
     public async Task<Decision> Decide(ActionRequest request)
     {
         var now = clock.UtcNow;
@@ -55,22 +63,24 @@ internal sealed partial class AgentGrain
 
         var gate = await GrainFactory.GetGrain<ITenantGrain>(_tenant).GetGate();
         var policy = await policies.GetAsync(_tenant, gate.PolicyVersion);
-        var verdict = policy.Compiled.Evaluate(new PolicyInput(check.Tool, check.Operation, check.Target, check.Workflow, registration.Roles, check.DataLabels));
-        if (verdict.Effect is RuleEffect.None or RuleEffect.Deny)
+        var input = Input(registration, check.Tool, check.Operation, check.Target, check.Workflow, check.DataLabels, check.Attributes, check.Evidence,
+            check.CredentialId, null, check.SessionId, new SessionMemory.Session(check.SessionLabels, check.SessionActions), clock.UtcNow, networkTool: policy.Compiled.IsNetworkTool(check.Tool));
+        var outcome = PolicyDecider.Decide(policy.Compiled, input, (DestinationCategory)check.BlockedDestinations);
+        if (outcome.Effect == RuleEffect.Deny)
         {
-            var message = verdict.Rule is { } rule
-                ? $"Parent agent '{_agentId}' is denied this by rule '{rule.Id}'."
+            var message = outcome.Rule is { } rule
+                ? $"Parent agent '{_agentId}' is denied this by rule '{rule.Id}' ({Describe(outcome.Reason)})."
                 : $"No rule allows parent agent '{_agentId}' to do this.";
-            return ParentDeny(ReasonCode.ParentDenied, message) with { RuleId = verdict.Rule?.Id };
+            return ParentDeny(ReasonCode.ParentDenied, message) with { RuleId = outcome.Rule?.Id };
         }
 
         var own = new DelegationVerdict
         {
-            Effect = verdict.Effect == RuleEffect.RequireApproval ? Effect.RequireApproval : Effect.Allow,
+            Effect = outcome.Effect == RuleEffect.RequireApproval ? Effect.RequireApproval : Effect.Allow,
             Reason = ReasonCode.Policy,
             Message = "allowed for the parent",
-            RuleId = verdict.Rule?.Id,
-            Approval = verdict.Rule is { } r ? policy.ApprovalFor(r) : null,
+            RuleId = outcome.Rule?.Id,
+            Approval = outcome.Rule is { } r ? policy.ApprovalFor(r) : null,
         };
 
         if (registration.ParentAgentId is not { } grandparent)
@@ -156,20 +166,42 @@ internal sealed partial class AgentGrain
         }
 
         var policy = await policies.GetAsync(_tenant, gate.PolicyVersion);
-        var verdict = policy.Compiled.Evaluate(new PolicyInput(request.Tool, request.Operation, request.Target, request.Workflow, registration.Roles, request.DataLabels));
         var outcome = new Outcome(request, now, policy.Version, credentialVersion);
-        if (verdict.Effect == RuleEffect.None)
+        var networkTool = policy.Compiled.IsNetworkTool(request.Tool);
+        var session = _sessions.Get(request.SessionId);
+        var input = Input(registration, request.Tool, request.Operation, request.Target, request.Workflow, request.DataLabels, request.Attributes, request.Evidence,
+            request.CredentialId, credentialVersion, request.SessionId, session, now, networkTool);
+
+        // The guard can only turn an allow or require-approval into a deny, so a request the rules deny anyway costs no
+        // name resolution. Otherwise every address is checked before the rule's answer stands.
+        var decided = PolicyDecider.Decide(policy.Compiled, input, DestinationCategory.None);
+        var guard = NotNetwork;
+        if (decided.Effect != RuleEffect.Deny)
         {
-            return outcome.Deny(ReasonCode.Default, "No policy rule allows this action (default deny).", null);
+            guard = await destinations.CheckAsync(request.Target, networkTool);
+            if (guard.Problem is { } guardProblem)
+            {
+                return outcome.Deny(ReasonCode.DestinationBlocked, $"The destination could not be checked, so it is denied: {guardProblem}.", decided.Rule?.Id);
+            }
+
+            if (guard.Blocked != DestinationCategory.None)
+            {
+                decided = PolicyDecider.Decide(policy.Compiled, input, guard.Blocked);
+            }
         }
 
-        var rule = verdict.Rule!;
-        if (verdict.Effect == RuleEffect.Deny)
+        if (gate.ShadowVersion != 0 && gate.ShadowVersion != gate.PolicyVersion)
         {
-            return outcome.Deny(ReasonCode.Policy, $"Denied by policy rule '{rule.Id}'.", rule.Id);
+            await CompareWithShadowAsync(gate.ShadowVersion, request, input, guard.Blocked, decided, now);
         }
 
-        var effect = verdict.Effect == RuleEffect.RequireApproval ? Effect.RequireApproval : Effect.Allow;
+        if (decided.Effect == RuleEffect.Deny)
+        {
+            return PolicyDeny(outcome, decided);
+        }
+
+        var rule = decided.Rule!;
+        var effect = decided.Effect == RuleEffect.RequireApproval ? Effect.RequireApproval : Effect.Allow;
         var approvalPolicy = policy.ApprovalFor(rule);
         var ruleId = rule.Id;
         if (registration.ParentAgentId is { } parentId)
@@ -183,6 +215,12 @@ internal sealed partial class AgentGrain
                 CredentialId = request.CredentialId,
                 Workflow = request.Workflow,
                 DataLabels = request.DataLabels,
+                Attributes = request.Attributes ?? ImmutableDictionary<string, string>.Empty,
+                Evidence = request.Evidence ?? ImmutableDictionary<string, string>.Empty,
+                SessionId = request.SessionId,
+                SessionLabels = session.Labels,
+                SessionActions = session.Actions,
+                BlockedDestinations = (int)guard.Blocked,
             });
             if (parent.Effect == Effect.Deny)
             {
@@ -200,18 +238,113 @@ internal sealed partial class AgentGrain
             return cached;
         }
 
+        var addresses = guard.CheckedAddresses.IsDefaultOrEmpty ? [] : guard.CheckedAddresses.Select(a => a.ToString()).ToImmutableArray();
         if (effect == Effect.RequireApproval)
         {
             return request.ApprovalId is null
                 ? await OpenApprovalAsync(outcome, digest, ruleId, approvalPolicy)
-                : await ConsumeApprovalAsync(outcome, registration, digest, ruleId);
+                : await ConsumeApprovalAsync(outcome, registration, digest, ruleId, addresses);
         }
 
-        var wait = _rateLimiter.TryAcquire(registration, request.Tool, rule.Id, policy.RateLimitFor(rule), now);
-        return wait is { } retryAfter
-            ? outcome.RateLimited(retryAfter, ruleId)
-            : Remember(request, digest, outcome.Allow($"Allowed by policy rule '{ruleId}'.", ruleId, approvalId: null));
+        var limits = new AgentRateLimiter.Limits(registration, request.Tool, rule.Id, policy.PerAgentLimit(rule), policy.PerAgentToolLimit(rule));
+        if (_rateLimiter.Peek(limits, now) is { } wait)
+        {
+            return outcome.RateLimited(wait, ruleId);
+        }
+
+        if (request.CredentialId is { } limitedCredential && policy.PerCredentialLimit(rule) is { } credentialLimit
+            && await GrainFactory.GetGrain<ICredentialGrain>(limitedCredential).TryAcquire(rule.Id, credentialLimit) is { } credentialWait)
+        {
+            return outcome.RateLimited(credentialWait, ruleId);
+        }
+
+        _rateLimiter.TryAcquire(limits, now);
+        _sessions.RecordAllowed(request.SessionId, request.DataLabels);
+        return Remember(request, digest, outcome.Allow($"Allowed by policy rule '{ruleId}'.", ruleId, approvalId: null) with { ResolvedAddresses = addresses });
     }
+
+    private PolicyInput Input(
+        AgentRegistration registration, string tool, string operation, string? target, string? workflow, ImmutableArray<string> labels,
+        ImmutableDictionary<string, string>? attributes, ImmutableDictionary<string, string>? evidence, string? credentialId, long? credentialVersion,
+        string? sessionId, SessionMemory.Session session, DateTimeOffset now, bool networkTool)
+    {
+        var parts = DestinationParser.TryParse(target, networkTool, out var candidates) && candidates.Count > 0 ? candidates[0] : null;
+        return new PolicyInput
+        {
+            Tool = tool,
+            Operation = operation,
+            Target = target,
+            TargetHost = parts?.Host,
+            TargetIp = parts?.Address?.ToString(),
+            TargetPort = parts?.Port,
+            TargetPath = parts?.Path,
+            TargetScheme = parts?.Scheme,
+            Workflow = workflow,
+            SessionId = sessionId,
+            Labels = labels,
+            Attributes = attributes,
+            Evidence = evidence,
+            AgentId = _agentId,
+            Tenant = _tenant,
+            Roles = registration.Roles,
+            ParentAgentId = registration.ParentAgentId,
+            Owner = registration.Owner,
+            CredentialId = credentialId,
+            CredentialVersion = credentialVersion,
+            SessionLabels = session.Labels,
+            SessionActions = session.Actions,
+            Now = now,
+        };
+    }
+
+    private async Task CompareWithShadowAsync(long shadowVersion, ActionRequest request, PolicyInput input, DestinationCategory blocked, PolicyOutcome active, DateTimeOffset now)
+    {
+        var shadow = await policies.GetAsync(_tenant, shadowVersion);
+        var candidate = PolicyDecider.Decide(shadow.Compiled, input, blocked);
+        if (candidate.Effect == active.Effect && candidate.Reason == active.Reason)
+        {
+            return;
+        }
+
+        // One-way: the report never slows the decision down, and never changes it.
+        _ = GrainFactory.GetGrain<IShadowReportGrain>(_tenant).Record(new ShadowDifference
+        {
+            ShadowVersion = shadowVersion,
+            RequestId = request.RequestId,
+            AgentId = _agentId,
+            Tool = request.Tool,
+            Operation = request.Operation,
+            Target = request.Target,
+            ActiveEffect = ToEffect(active.Effect),
+            ActiveRule = active.Rule?.Id,
+            ShadowEffect = ToEffect(candidate.Effect),
+            ShadowRule = candidate.Rule?.Id,
+            At = now,
+        });
+    }
+
+    private static Effect ToEffect(RuleEffect effect) => effect switch
+    {
+        RuleEffect.Allow => Effect.Allow,
+        RuleEffect.RequireApproval => Effect.RequireApproval,
+        _ => Effect.Deny,
+    };
+
+    private static Decision PolicyDeny(Outcome outcome, PolicyOutcome decided) => decided.Reason switch
+    {
+        PolicyReason.Default => outcome.Deny(ReasonCode.Default, "No policy rule allows this action (default deny).", null),
+        PolicyReason.EvidenceMissing => outcome.Deny(ReasonCode.EvidenceMissing, $"Rule '{decided.Rule!.Id}' allows this only with evidence: {string.Join(", ", decided.MissingEvidence)}.", decided.Rule.Id) with { MissingEvidence = decided.MissingEvidence },
+        PolicyReason.DestinationBlocked => outcome.Deny(ReasonCode.DestinationBlocked, $"The target is a blocked destination ({decided.Blocked}) that rule '{decided.Rule!.Id}' does not open.", decided.Rule.Id),
+        _ => outcome.Deny(ReasonCode.Policy, $"Denied by policy rule '{decided.Rule!.Id}'.", decided.Rule.Id),
+    };
+
+    private static string Describe(PolicyReason reason) => reason switch
+    {
+        PolicyReason.EvidenceMissing => "evidence missing",
+        PolicyReason.DestinationBlocked => "blocked destination",
+        PolicyReason.Default => "no rule allows it",
+        _ => "denied",
+    };
 
     // A retried request is answered from memory only if the mesh would still decide the same way now: a pause or a
     // revocation since the first answer wins over the cache.
@@ -247,7 +380,7 @@ internal sealed partial class AgentGrain
                     DataLabels = request.DataLabels,
                     Workflow = request.Workflow,
                     SessionId = request.SessionId,
-                    Attributes = request.Attributes,
+                    Attributes = request.Attributes ?? ImmutableDictionary<string, string>.Empty,
                     Arguments = request.Arguments,
                     ArgumentsDigest = request.ArgumentsDigest ?? (request.Arguments is { } text ? RequestValidator.DigestOf(text) : null),
                     RuleId = ruleId,
@@ -266,7 +399,7 @@ internal sealed partial class AgentGrain
         return Remember(request, digest, decision);
     }
 
-    private async Task<Decision> ConsumeApprovalAsync(Outcome outcome, AgentRegistration registration, string digest, string? ruleId)
+    private async Task<Decision> ConsumeApprovalAsync(Outcome outcome, AgentRegistration registration, string digest, string? ruleId, ImmutableArray<string> addresses)
     {
         var request = outcome.Request;
         var approvalId = request.ApprovalId!;
@@ -276,15 +409,22 @@ internal sealed partial class AgentGrain
         }
 
         // Check the rate limits first so a limited request does not burn its single-use approval.
-        if (_rateLimiter.Peek(registration, request.Tool, null, null, outcome.Now) is { } wait)
+        var limits = new AgentRateLimiter.Limits(registration, request.Tool, null, null, null);
+        if (_rateLimiter.Peek(limits, outcome.Now) is { } wait)
         {
             return outcome.RateLimited(wait, ruleId);
         }
 
         var result = await GrainFactory.GetGrain<IApprovalGrain>(approvalId).Consume(_agentId, digest, outcome.PolicyVersion);
+        if (result == ApprovalConsumeResult.Consumed)
+        {
+            _rateLimiter.TryAcquire(limits, outcome.Now);
+            _sessions.RecordAllowed(request.SessionId, request.DataLabels);
+            return Remember(request, digest, outcome.Allow($"Allowed: approval '{approvalId}' was granted.", ruleId, approvalId) with { ResolvedAddresses = addresses });
+        }
+
         return result switch
         {
-            ApprovalConsumeResult.Consumed => Remember(request, digest, TakeAndAllow(outcome, registration, approvalId, ruleId)),
             ApprovalConsumeResult.Pending => outcome.Deny(ReasonCode.ApprovalPending, $"Approval '{approvalId}' is still pending.", ruleId) with { ApprovalId = approvalId },
             ApprovalConsumeResult.Denied => outcome.Deny(ReasonCode.ApprovalDenied, $"Approval '{approvalId}' was denied.", ruleId) with { ApprovalId = approvalId },
             ApprovalConsumeResult.Expired => outcome.Deny(ReasonCode.ApprovalExpired, $"Approval '{approvalId}' expired.", ruleId) with { ApprovalId = approvalId },
@@ -292,12 +432,6 @@ internal sealed partial class AgentGrain
             ApprovalConsumeResult.Unknown => outcome.Deny(ReasonCode.ApprovalMismatch, $"No approval '{approvalId}' exists.", ruleId),
             _ => outcome.Deny(ReasonCode.ApprovalMismatch, $"Approval '{approvalId}' was granted for a different request, agent or policy version.", ruleId),
         };
-    }
-
-    private Decision TakeAndAllow(Outcome outcome, AgentRegistration registration, string approvalId, string? ruleId)
-    {
-        _rateLimiter.TryAcquire(registration, outcome.Request.Tool, null, null, outcome.Now);
-        return outcome.Allow($"Allowed: approval '{approvalId}' was granted.", ruleId, approvalId);
     }
 
     private Decision Remember(ActionRequest request, string digest, Decision decision)

@@ -7,6 +7,8 @@ using Mesh.Contracts.Tenants;
 using Mesh.Grains.Hosting;
 using Mesh.Grains.Policies;
 using Mesh.Grains.RateLimiting;
+using Mesh.Grains.Sessions;
+using Mesh.Policy.Destinations;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.Grains.Agents;
@@ -18,6 +20,7 @@ namespace Mesh.Grains.Agents;
 internal sealed partial class AgentGrain(
     [PersistentState("agent", MeshStorage.ProviderName)] IPersistentState<AgentState> state,
     PolicyCache policies,
+    DestinationGuard destinations,
     MeshClock clock,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain
 {
@@ -28,6 +31,7 @@ internal sealed partial class AgentGrain(
 
     private readonly RecentDecisions _recent = new();
     private readonly AgentRateLimiter _rateLimiter = new();
+    private readonly SessionMemory _sessions = new();
     private string _agentId = string.Empty;
     private string _tenant = string.Empty;
     private bool _validKey;

@@ -67,7 +67,7 @@ internal sealed class ApprovalGrain(
             throw new MeshException(MeshErrorCode.AccessDenied, "The requesting agent cannot vote on its own request.");
         }
 
-        if (s.Subject.AgentOwner is { } owner && string.Equals(vote.ApproverId, owner, StringComparison.Ordinal))
+        if (s.Policy!.SeparationOfDuties && s.Subject.AgentOwner is { } owner && string.Equals(vote.ApproverId, owner, StringComparison.Ordinal))
         {
             throw new MeshException(MeshErrorCode.AccessDenied, $"Separation of duties: '{owner}' owns the requesting agent and cannot vote on its requests.");
         }

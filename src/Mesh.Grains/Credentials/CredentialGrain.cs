@@ -1,7 +1,9 @@
 using Mesh.Contracts.Credentials;
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Keys;
+using Mesh.Contracts.Agents;
 using Mesh.Grains.Hosting;
+using Mesh.Grains.RateLimiting;
 
 namespace Mesh.Grains.Credentials;
 
@@ -13,6 +15,7 @@ internal sealed class CredentialGrain(
     [PersistentState("credential", MeshStorage.ProviderName)] IPersistentState<CredentialState> state,
     MeshClock clock) : Grain, ICredentialGrain
 {
+    private readonly Dictionary<string, TokenBucket> _ruleBuckets = new(StringComparer.Ordinal);
     private CredentialScopeMatcher? _matcher;
 
     private string CredentialId => this.GetPrimaryKeyString();
@@ -101,6 +104,25 @@ internal sealed class CredentialGrain(
             _ => CredentialCheckOutcome.Unknown,
         };
         return ValueTask.FromResult(new CredentialCheck(outcome, s.Version));
+    }
+
+    public ValueTask<TimeSpan?> TryAcquire(string ruleId, RateLimit limit)
+    {
+        // Bounded by the number of rules that carry a per-credential limit; buckets are per silo activation, and the
+        // fleet-wide-changes stage leases them across silos.
+        var now = clock.UtcNow;
+        if (!_ruleBuckets.TryGetValue(ruleId, out var bucket))
+        {
+            _ruleBuckets[ruleId] = bucket = new TokenBucket(limit, now);
+        }
+
+        if (!bucket.CanTake(limit, now, out var retryAfter))
+        {
+            return ValueTask.FromResult<TimeSpan?>(retryAfter);
+        }
+
+        bucket.Take();
+        return ValueTask.FromResult<TimeSpan?>(null);
     }
 
     private async Task<CredentialInfo> ChangeStatus(CredentialStatus to, string? reason, CredentialStatus? from)

@@ -21,5 +21,14 @@ public sealed class MeshGrainOptions
     /// </summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// Resolves host names for the destination guard. Default: the system resolver behind a 30-second cache. Tests
+    /// replace it so no test depends on real DNS.
+    /// </summary>
+    public Mesh.Policy.Destinations.IDestinationResolver? DestinationResolver { get; set; }
+
+    /// <summary>How long the destination guard waits for a name to resolve before denying.</summary>
+    public TimeSpan ResolveTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     internal string EffectiveSecret => string.IsNullOrEmpty(ClusterSecret) ? ProcessSecret : ClusterSecret;
 }

@@ -1,5 +1,6 @@
 using Mesh.Grains.Policies;
 using Mesh.Grains.Security;
+using Mesh.Policy.Destinations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +22,13 @@ public static class MeshSiloBuilderExtensions
         }
 
         builder.Services.AddSingleton(sp => new MeshClock(sp.GetRequiredService<IOptions<MeshGrainOptions>>().Value.TimeProvider));
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<MeshGrainOptions>>().Value;
+            var resolver = options.DestinationResolver
+                ?? new CachingDestinationResolver(new SystemDestinationResolver(), options.TimeProvider, TimeSpan.FromSeconds(30));
+            return new DestinationGuard(resolver, options.ResolveTimeout);
+        });
         builder.Services.AddSingleton<PolicyCache>();
         builder.AddIncomingGrainCallFilter<OperatorCallGuard>();
         builder.AddOutgoingGrainCallFilter<OperatorCallStamp>();

@@ -11,14 +11,18 @@ namespace Mesh.Grains.Policies;
 internal sealed class TenantPolicy
 {
     private readonly ApprovalPolicy?[] _approvals;
-    private readonly RateLimit?[] _limits;
+    private readonly RateLimit?[] _perAgent;
+    private readonly RateLimit?[] _perAgentTool;
+    private readonly RateLimit?[] _perCredential;
 
     public TenantPolicy(CompiledPolicy compiled)
     {
         Compiled = compiled;
         var count = compiled.Rules.Count == 0 ? 0 : compiled.Rules.Max(r => r.Index) + 1;
         _approvals = new ApprovalPolicy?[count];
-        _limits = new RateLimit?[count];
+        _perAgent = new RateLimit?[count];
+        _perAgentTool = new RateLimit?[count];
+        _perCredential = new RateLimit?[count];
         foreach (var rule in compiled.Rules)
         {
             if (rule.Approval is { } approval)
@@ -30,15 +34,18 @@ internal sealed class TenantPolicy
                     ExpiresAfter = approval.ExpiresAfter,
                     EscalationGroups = [.. approval.EscalationGroups],
                     EscalateAfter = approval.EscalateAfter,
+                    SeparationOfDuties = approval.SeparationOfDuties,
                 };
             }
 
-            if (rule.RateLimit is { } limit)
-            {
-                _limits[rule.Index] = new RateLimit { Permits = limit.Permits, Per = limit.Per, Burst = limit.Burst };
-            }
+            _perAgent[rule.Index] = ToRateLimit(rule.Limits.PerAgent);
+            _perAgentTool[rule.Index] = ToRateLimit(rule.Limits.PerAgentTool);
+            _perCredential[rule.Index] = ToRateLimit(rule.Limits.PerCredential);
         }
     }
+
+    /// <summary>A policy with no rules: everything is denied by default.</summary>
+    public static TenantPolicy Empty { get; } = new(CompiledPolicy.Empty(0));
 
     public CompiledPolicy Compiled { get; }
 
@@ -46,8 +53,12 @@ internal sealed class TenantPolicy
 
     public ApprovalPolicy? ApprovalFor(CompiledRule rule) => _approvals[rule.Index];
 
-    public RateLimit? RateLimitFor(CompiledRule rule) => _limits[rule.Index];
+    public RateLimit? PerAgentLimit(CompiledRule rule) => _perAgent[rule.Index];
 
-    /// <summary>A policy with no rules: everything is denied by default.</summary>
-    public static TenantPolicy Empty { get; } = new(CompiledPolicy.Empty(0));
+    public RateLimit? PerAgentToolLimit(CompiledRule rule) => _perAgentTool[rule.Index];
+
+    public RateLimit? PerCredentialLimit(CompiledRule rule) => _perCredential[rule.Index];
+
+    private static RateLimit? ToRateLimit(RuleRateLimit? limit) =>
+        limit is null ? null : new RateLimit { Permits = limit.Permits, Per = limit.Per, Burst = limit.Burst };
 }

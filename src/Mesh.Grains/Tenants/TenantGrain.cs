@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Keys;
+using Mesh.Contracts.Shadow;
 using Mesh.Contracts.Tenants;
 using Mesh.Grains.Hosting;
 using Mesh.Grains.Policies;
@@ -48,6 +49,56 @@ internal sealed class TenantGrain(
 
     public async Task<PolicyPublication> PublishPolicy(string document)
     {
+        var (record, compiled) = await AddVersionAsync(document, activate: true);
+        return Publication(record, compiled.Rules.Count);
+    }
+
+    public async Task<PolicyPublication> RollbackPolicy(long version)
+    {
+        EnsureValidKey();
+        var record = state.State.PolicyVersions.Find(v => v.Version == version)
+            ?? throw new MeshException(MeshErrorCode.NotFound, $"Tenant '{TenantId}' has no policy version {version}.");
+        if (state.State.ActivePolicyVersion != version)
+        {
+            state.State.ActivePolicyVersion = version;
+            await state.WriteOrDiscardAsync(GrainContext);
+        }
+
+        return Publication(record, record.Rules) with { ActivatedAt = clock.UtcNow };
+    }
+
+    public async Task<PolicyPublication> StartShadow(string document)
+    {
+        var (record, compiled) = await AddVersionAsync(document, activate: false);
+        await GrainFactory.GetGrain<IShadowReportGrain>(TenantId).Reset(record.Version, state.State.ActivePolicyVersion);
+        return Publication(record, compiled.Rules.Count);
+    }
+
+    public async Task<TenantInfo> StopShadow()
+    {
+        EnsureValidKey();
+        if (state.State.ShadowPolicyVersion != 0)
+        {
+            state.State.ShadowPolicyVersion = 0;
+            await state.WriteOrDiscardAsync(GrainContext);
+        }
+
+        return BuildInfo();
+    }
+
+    public Task<ImmutableArray<PolicyVersionInfo>> ListPolicyVersions() => Task.FromResult(state.State.PolicyVersions.Select(v => new PolicyVersionInfo
+    {
+        Version = v.Version,
+        PublishedAt = v.PublishedAt,
+        PublishedBy = v.PublishedBy,
+        Rules = v.Rules,
+        Active = v.Version == state.State.ActivePolicyVersion,
+        Shadow = v.Version == state.State.ShadowPolicyVersion,
+    }).ToImmutableArray());
+
+    // Validates and stores a new version, then makes it the active or the shadow one. A malformed policy changes nothing.
+    private async Task<(PolicyVersionRecord Record, CompiledPolicy Compiled)> AddVersionAsync(string document, bool activate)
+    {
         EnsureValidKey();
         var version = state.State.PolicyVersions.Count == 0 ? 1 : state.State.PolicyVersions[^1].Version + 1;
         var compilation = PolicyCompiler.TryCompile(document, version);
@@ -56,18 +107,29 @@ internal sealed class TenantGrain(
             throw new MeshException(MeshErrorCode.InvalidArgument, "The policy was not published. " + string.Join(" ", compilation.Errors));
         }
 
-        var now = clock.UtcNow;
-        state.State.PolicyVersions.Add(new PolicyVersionRecord { Version = version, Document = document, PublishedAt = now, Rules = compiled.Rules.Count, PublishedBy = OperatorActor.Current });
-        state.State.ActivePolicyVersion = version;
-        await state.WriteOrDiscardAsync(GrainContext);
+        var record = new PolicyVersionRecord { Version = version, Document = document, PublishedAt = clock.UtcNow, Rules = compiled.Rules.Count, PublishedBy = OperatorActor.Current };
+        state.State.PolicyVersions.Add(record);
+        if (activate)
+        {
+            state.State.ActivePolicyVersion = version;
+        }
+        else
+        {
+            state.State.ShadowPolicyVersion = version;
+        }
 
+        await state.WriteOrDiscardAsync(GrainContext);
         policies.Add(TenantId, compiled);
-        return new PolicyPublication { TenantId = TenantId, Version = version, Rules = compiled.Rules.Count, ActivatedAt = now };
+        return (record, compiled);
     }
+
+    private PolicyPublication Publication(PolicyVersionRecord record, int rules) =>
+        new() { TenantId = TenantId, Version = record.Version, Rules = rules, ActivatedAt = record.PublishedAt };
 
     public Task<TenantInfo> GetInfo() => Task.FromResult(BuildInfo());
 
-    public ValueTask<TenantGate> GetGate() => ValueTask.FromResult(new TenantGate(state.State.Paused, state.State.ActivePolicyVersion));
+    public ValueTask<TenantGate> GetGate() =>
+        ValueTask.FromResult(new TenantGate(state.State.Paused, state.State.ActivePolicyVersion, state.State.ShadowPolicyVersion));
 
     public Task<string?> GetPolicyDocument(long version)
     {
@@ -117,6 +179,7 @@ internal sealed class TenantGrain(
         PolicyVersions = state.State.PolicyVersions.Count,
         PausedBy = state.State.PausedBy,
         Agents = state.State.Agents.Count,
+        ShadowPolicyVersion = state.State.ShadowPolicyVersion,
     };
 
     private void EnsureValidKey() =>

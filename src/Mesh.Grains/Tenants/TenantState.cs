@@ -19,6 +19,8 @@ internal sealed class TenantState
     [Id(6)] public HashSet<string> Agents { get; set; } = new(StringComparer.Ordinal);
 
     [Id(7)] public HashSet<string> PendingApprovals { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(8)] public long ShadowPolicyVersion { get; set; }
 }
 
 /// <summary>One published policy version; immutable once written.</summary>

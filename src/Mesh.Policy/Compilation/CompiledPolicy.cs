@@ -1,21 +1,28 @@
+using System.Collections.Frozen;
 using Mesh.Policy.Evaluation;
+using Mesh.Policy.Expressions;
 using Mesh.Policy.Model;
 
 namespace Mesh.Policy.Compilation;
 
 /// <summary>
-/// A compiled, immutable policy. Rules are indexed by literal tool name, so a request only looks at the rules
-/// for its tool plus the rules whose tool pattern is a glob; a rule that cannot match costs nothing.
+/// A compiled, immutable policy. Rules are indexed by literal tool name, so a request only looks at the rules for its
+/// tool plus the rules whose tool pattern is a glob; a rule that cannot match costs nothing.
 /// </summary>
 public sealed class CompiledPolicy
 {
-    private readonly Dictionary<string, CompiledRule[]> _byTool;
-    private readonly CompiledRule[] _anyTool;
+    private static readonly FrozenSet<string> DefaultNetworkTools = new[] { "http", "https", "fetch", "browser", "curl", "wget", "web", "webhook", "net" }.ToFrozenSet(StringComparer.Ordinal);
 
-    internal CompiledPolicy(long version, IReadOnlyList<CompiledRule> rules)
+    private readonly FrozenDictionary<string, CompiledRule[]> _byTool;
+    private readonly CompiledRule[] _anyTool;
+    private readonly FrozenSet<string> _networkTools;
+
+    internal CompiledPolicy(long version, IReadOnlyList<CompiledRule> rules, LabelOrder labels, IEnumerable<string>? networkTools)
     {
         Version = version;
         Rules = rules;
+        Labels = labels;
+        _networkTools = networkTools?.ToFrozenSet(StringComparer.Ordinal) ?? DefaultNetworkTools;
         var literal = new Dictionary<string, List<CompiledRule>>(StringComparer.Ordinal);
         var wildcard = new List<CompiledRule>();
         foreach (var rule in rules)
@@ -38,7 +45,7 @@ public sealed class CompiledPolicy
             }
         }
 
-        _byTool = literal.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
+        _byTool = literal.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
         _anyTool = [.. wildcard];
     }
 
@@ -48,27 +55,34 @@ public sealed class CompiledPolicy
     /// <summary>The rules in document order.</summary>
     public IReadOnlyList<CompiledRule> Rules { get; }
 
+    /// <summary>The order of data labels.</summary>
+    public LabelOrder Labels { get; }
+
     /// <summary>An empty policy: everything is denied by default.</summary>
-    public static CompiledPolicy Empty(long version) => new(version, []);
+    public static CompiledPolicy Empty(long version) => new(version, [], LabelOrder.Default, null);
+
+    /// <summary>Whether a bare host name target of this tool is a network destination (the destination guard checks it).</summary>
+    public bool IsNetworkTool(string tool) => _networkTools.Contains(tool);
 
     /// <summary>
     /// Evaluates the request: deny wins over require-approval, which wins over allow; among rules of the same effect the
-    /// earliest in the document is reported. <see cref="RuleEffect.None"/> means no rule matched.
+    /// earliest in the document is reported. <see cref="RuleEffect.None"/> means no rule applied.
     /// </summary>
     public PolicyVerdict Evaluate(in PolicyInput input)
     {
         CompiledRule? best = null;
-        if (_byTool.TryGetValue(input.Tool, out var rules) && Scan(rules, input, ref best))
+        CompiledRule? evidence = null;
+        if (_byTool.TryGetValue(input.Tool, out var rules) && Scan(rules, input, ref best, ref evidence))
         {
             return new PolicyVerdict(RuleEffect.Deny, best);
         }
 
-        Scan(_anyTool, input, ref best);
-        return best is null ? default : new PolicyVerdict(best.Effect, best);
+        Scan(_anyTool, input, ref best, ref evidence);
+        return best is null ? new PolicyVerdict(RuleEffect.None, null, evidence) : new PolicyVerdict(best.Effect, best);
     }
 
-    // Returns true as soon as a deny matches: nothing can override it.
-    private static bool Scan(CompiledRule[] rules, in PolicyInput input, ref CompiledRule? best)
+    // Returns true as soon as a deny applies: nothing can override it.
+    private static bool Scan(CompiledRule[] rules, in PolicyInput input, ref CompiledRule? best, ref CompiledRule? evidence)
     {
         foreach (var rule in rules)
         {
@@ -77,8 +91,18 @@ public sealed class CompiledPolicy
                 continue;
             }
 
-            if (!Matches(rule, input))
+            if (!Matches(rule, input) || !rule.ConditionsApply(input))
             {
+                continue;
+            }
+
+            if (!rule.HasEvidence(input))
+            {
+                if (evidence is null || rule.Index < evidence.Index)
+                {
+                    evidence = rule;
+                }
+
                 continue;
             }
 
@@ -100,18 +124,23 @@ public sealed class CompiledPolicy
         && ContainsAny(rule.Roles, input.Roles)
         && ContainsAny(rule.Labels, input.Labels);
 
-    private static bool ContainsAny(IReadOnlyList<string> required, System.Collections.Immutable.ImmutableArray<string> present)
+    private static bool ContainsAny(System.Collections.Immutable.ImmutableArray<string> required, System.Collections.Immutable.ImmutableArray<string> present)
     {
-        if (required.Count == 0)
+        if (required.IsEmpty)
         {
             return true;
         }
 
-        for (var i = 0; i < required.Count; i++)
+        if (present.IsDefault)
+        {
+            return false;
+        }
+
+        foreach (var need in required)
         {
             foreach (var value in present)
             {
-                if (string.Equals(required[i], value, StringComparison.Ordinal))
+                if (string.Equals(need, value, StringComparison.Ordinal))
                 {
                     return true;
                 }

@@ -1,16 +1,21 @@
+using System.Collections.Immutable;
+using Mesh.Policy.Destinations;
+using Mesh.Policy.Evaluation;
+using Mesh.Policy.Expressions;
 using Mesh.Policy.Matching;
 using Mesh.Policy.Model;
 
 namespace Mesh.Policy.Compilation;
 
-/// <summary>A validated rule with its matchers compiled.</summary>
+/// <summary>A validated rule with its matchers and conditions compiled.</summary>
 public sealed class CompiledRule
 {
-    internal CompiledRule(int index, string id, RuleEffect effect)
+    internal CompiledRule(int index, string id, RuleEffect effect, int line)
     {
         Index = index;
         Id = id;
         Effect = effect;
+        Line = line;
     }
 
     /// <summary>Position in the document; among rules of equal effect the earlier one is reported.</summary>
@@ -21,6 +26,12 @@ public sealed class CompiledRule
 
     /// <summary>The effect.</summary>
     public RuleEffect Effect { get; }
+
+    /// <summary>Line of the rule in its document.</summary>
+    public int Line { get; }
+
+    /// <summary>What people should know about the rule.</summary>
+    public string? Description { get; internal init; }
 
     /// <summary>Tool globs.</summary>
     public GlobSet Tools { get; internal init; } = GlobSet.Any;
@@ -35,23 +46,99 @@ public sealed class CompiledRule
     public GlobSet Workflows { get; internal init; } = GlobSet.Any;
 
     /// <summary>Roles; the agent must hold one (empty: any agent).</summary>
-    public IReadOnlyList<string> Roles { get; internal init; } = [];
+    public ImmutableArray<string> Roles { get; internal init; } = [];
 
     /// <summary>Data labels; the request must carry one (empty: any request).</summary>
-    public IReadOnlyList<string> Labels { get; internal init; } = [];
+    public ImmutableArray<string> Labels { get; internal init; } = [];
 
-    /// <summary>For allow rules: a per agent + tool rate limit.</summary>
-    public RuleRateLimit? RateLimit { get; internal init; }
+    /// <summary>True when the rule has a <c>when</c> or <c>unless</c> condition, a <c>valid_until</c> or required evidence.</summary>
+    public bool IsConditional => When is not null || Unless is not null || ValidUntil is not null || !Evidence.IsEmpty;
+
+    /// <summary>The instant after which the rule no longer applies (time-limited grants).</summary>
+    public DateTimeOffset? ValidUntil { get; internal init; }
+
+    /// <summary>For allow rules: evidence keys the request must carry.</summary>
+    public ImmutableArray<string> Evidence { get; internal init; } = [];
+
+    /// <summary>For allow rules: rate limits on what the rule allows.</summary>
+    public RuleLimits Limits { get; internal init; } = RuleLimits.None;
 
     /// <summary>For require-approval rules: who approves.</summary>
     public RuleApproval? Approval { get; internal init; }
+
+    /// <summary>Built-in destination categories this rule deliberately opens (e.g. a rule for the internal network).</summary>
+    public DestinationCategory OpenDestinations { get; internal init; }
+
+    internal Evaluator? When { get; init; }
+
+    internal Evaluator? Unless { get; init; }
+
+    /// <summary>Canonical text of the match, for finding rules that shadow each other.</summary>
+    internal string MatchKey { get; init; } = string.Empty;
+
+    /// <summary>
+    /// Whether the rule's conditions apply. A condition that reads a missing attribute is undecided, and an undecided
+    /// rule counts against the action: allow rules do not apply, deny and require-approval rules do.
+    /// </summary>
+    internal bool ConditionsApply(in PolicyInput input)
+    {
+        if (ValidUntil is { } until && input.Now >= until)
+        {
+            return false;
+        }
+
+        var result = Value.True;
+        if (When is { } when)
+        {
+            result = when(input);
+        }
+
+        if (Unless is { } unless && !(!result.IsUndefined && !result.AsBool))
+        {
+            result = Value.And(result, Value.Not(unless(input)));
+        }
+
+        return result.IsUndefined ? Effect != RuleEffect.Allow : result.AsBool;
+    }
+
+    internal bool HasEvidence(in PolicyInput input)
+    {
+        if (Evidence.IsEmpty)
+        {
+            return true;
+        }
+
+        foreach (var key in Evidence)
+        {
+            if (input.Evidence is null || !input.Evidence.TryGetValue(key, out var value) || string.IsNullOrEmpty(value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The evidence keys the request lacks.</summary>
+    public ImmutableArray<string> MissingEvidence(ImmutableDictionary<string, string>? presented) =>
+        [.. Evidence.Where(k => presented is null || !presented.TryGetValue(k, out var v) || string.IsNullOrEmpty(v))];
 }
 
-/// <summary>A rate limit a rule puts on the actions it allows.</summary>
+/// <summary>A rate limit a rule puts on what it allows.</summary>
 /// <param name="Permits">Permits per period.</param>
 /// <param name="Per">The period.</param>
 /// <param name="Burst">Capacity (0: same as permits).</param>
 public sealed record RuleRateLimit(int Permits, TimeSpan Per, int Burst);
+
+/// <summary>The rate limits of an allow rule, by what they count.</summary>
+/// <param name="PerAgent">Per agent, across tools.</param>
+/// <param name="PerAgentTool">Per agent and tool.</param>
+/// <param name="PerCredential">Per credential, across every agent holding it.</param>
+public sealed record RuleLimits(RuleRateLimit? PerAgent, RuleRateLimit? PerAgentTool, RuleRateLimit? PerCredential)
+{
+    /// <summary>No limits.</summary>
+    public static readonly RuleLimits None = new(null, null, null);
+}
 
 /// <summary>The approval a require-approval rule asks for.</summary>
 /// <param name="Groups">Approver groups.</param>
@@ -59,9 +146,11 @@ public sealed record RuleRateLimit(int Permits, TimeSpan Per, int Burst);
 /// <param name="ExpiresAfter">How long the approval stays open.</param>
 /// <param name="EscalationGroups">Groups that may also vote after <paramref name="EscalateAfter"/>.</param>
 /// <param name="EscalateAfter">Escalation delay.</param>
+/// <param name="SeparationOfDuties">When true (the default), the agent's owner may not vote.</param>
 public sealed record RuleApproval(
     IReadOnlyList<string> Groups,
     int Quorum,
     TimeSpan ExpiresAfter,
     IReadOnlyList<string> EscalationGroups,
-    TimeSpan? EscalateAfter);
+    TimeSpan? EscalateAfter,
+    bool SeparationOfDuties = true);

@@ -1,15 +1,18 @@
 using System.Collections.Immutable;
+using System.Globalization;
+using Mesh.Policy.Destinations;
+using Mesh.Policy.Expressions;
 using Mesh.Policy.Matching;
 using Mesh.Policy.Model;
+using Mesh.Policy.Parsing;
 using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
+using YamlDotNet.RepresentationModel;
 
 namespace Mesh.Policy.Compilation;
 
 /// <summary>
-/// Parses, validates and compiles a policy document (<c>apiVersion: mesh/v1</c>, <c>kind: Policy</c>).
-/// Validation collects every error before failing, so an author fixes them in one pass.
+/// Parses, validates and compiles a policy document (<c>apiVersion: mesh/v1</c>, <c>kind: Policy</c>). Validation
+/// collects every error, each with its line and column, before failing, so an author fixes them in one pass.
 /// </summary>
 public static class PolicyCompiler
 {
@@ -22,9 +25,24 @@ public static class PolicyCompiler
     /// <summary>Most rules a document may hold.</summary>
     public const int MaxRules = 10_000;
 
-    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
-        .WithNamingConvention(UnderscoredNamingConvention.Instance)
-        .Build();
+    private static readonly string[] TopKeys = ["apiVersion", "kind", "description", "labels", "approver_groups", "network_tools", "rules"];
+    private static readonly string[] RuleKeys = ["id", "description", "effect", "match", "when", "unless", "valid_until", "limits", "evidence", "approval", "open_destinations"];
+    private static readonly string[] MatchKeys = ["tools", "operations", "targets", "roles", "workflows", "labels"];
+    private static readonly string[] LimitKeys = ["per_agent", "per_agent_tool", "per_credential", "rate", "per", "burst"];
+    private static readonly string[] ApprovalKeys = ["groups", "quorum", "separation_of_duties", "expires_after", "escalate_to", "escalate_after"];
+
+    private static readonly Dictionary<string, DestinationCategory> DestinationNames = new(StringComparer.Ordinal)
+    {
+        ["loopback"] = DestinationCategory.Loopback,
+        ["link_local"] = DestinationCategory.LinkLocal,
+        ["private"] = DestinationCategory.Private,
+        ["unspecified"] = DestinationCategory.Unspecified,
+        ["metadata"] = DestinationCategory.Metadata,
+        ["shared_address_space"] = DestinationCategory.SharedAddressSpace,
+        ["multicast"] = DestinationCategory.Multicast,
+        ["broadcast"] = DestinationCategory.Broadcast,
+        ["reserved"] = DestinationCategory.Reserved,
+    };
 
     /// <summary>Compiles a document or throws <see cref="PolicyValidationException"/> with every error.</summary>
     public static CompiledPolicy Compile(string document, long version)
@@ -33,96 +51,145 @@ public static class PolicyCompiler
         return result.Policy ?? throw new PolicyValidationException(result.Errors);
     }
 
-    /// <summary>Compiles a document, returning the policy or the list of errors.</summary>
+    /// <summary>Compiles a document, returning the policy or every error.</summary>
     public static PolicyCompilation TryCompile(string? document, long version)
     {
         var errors = new List<PolicyError>();
+        var reader = new YamlReader(errors);
         if (string.IsNullOrWhiteSpace(document))
         {
-            return Fail(errors, 0, 0, null, "the document is empty");
+            reader.Error((YamlNode?)null, "the document is empty");
+            return new PolicyCompilation(null, errors);
         }
 
         if (document.Length > MaxDocumentLength)
         {
-            return Fail(errors, 0, 0, null, $"the document is {document.Length} characters long; the limit is {MaxDocumentLength}");
+            reader.Error((YamlNode?)null, $"the document is {document.Length} characters long; the limit is {MaxDocumentLength}");
+            return new PolicyCompilation(null, errors);
         }
 
-        PolicyDocumentModel? model;
+        YamlNode root;
         try
         {
-            model = Deserializer.Deserialize<PolicyDocumentModel>(document);
+            var stream = new YamlStream();
+            stream.Load(new StringReader(document));
+            if (stream.Documents.Count != 1)
+            {
+                reader.Error((YamlNode?)null, stream.Documents.Count == 0 ? "the document is empty" : "a policy file holds exactly one YAML document");
+                return new PolicyCompilation(null, errors);
+            }
+
+            root = stream.Documents[0].RootNode;
         }
         catch (YamlException ex)
         {
-            var message = ex.InnerException?.Message ?? ex.Message;
-            return Fail(errors, (int)ex.Start.Line, (int)ex.Start.Column, null, message);
+            reader.Error(ex.Start, "YAML syntax: " + (ex.InnerException?.Message ?? ex.Message));
+            return new PolicyCompilation(null, errors);
         }
 
-        if (model is null)
+        var top = reader.Mapping(root, "the policy", TopKeys);
+        var apiVersion = reader.String(top, "apiVersion", "apiVersion");
+        if (apiVersion != ApiVersion)
         {
-            return Fail(errors, 0, 0, null, "the document is empty");
+            reader.Error(top.GetValueOrDefault("apiVersion") ?? root, $"apiVersion must be '{ApiVersion}' (found '{apiVersion ?? "nothing"}')");
         }
 
-        if (model.ApiVersion != ApiVersion)
+        var kind = reader.String(top, "kind", "kind");
+        if (kind != "Policy")
         {
-            errors.Add(new PolicyError(0, 0, null, $"apiVersion must be '{ApiVersion}' (found '{model.ApiVersion ?? "nothing"}')"));
+            reader.Error(top.GetValueOrDefault("kind") ?? root, $"kind must be 'Policy' (found '{kind ?? "nothing"}')");
         }
 
-        if (model.Kind != "Policy")
+        var labelList = reader.Strings(top, "labels", "labels");
+        var labels = labelList.Count == 0 ? LabelOrder.Default : new LabelOrder([.. labelList.Select(l => l.Value)]);
+        foreach (var duplicate in labelList.GroupBy(l => l.Value).Where(g => g.Count() > 1))
         {
-            errors.Add(new PolicyError(0, 0, null, $"kind must be 'Policy' (found '{model.Kind ?? "nothing"}')"));
+            reader.Error(duplicate.Last().Node, $"label '{duplicate.Key}' is listed twice");
         }
 
-        var rules = model.Rules ?? [];
-        if (rules.Count > MaxRules)
-        {
-            return Fail(errors, 0, 0, null, $"the document has {rules.Count} rules; the limit is {MaxRules}");
-        }
+        var approverGroups = ReadApproverGroups(reader, top);
+        var networkTools = top.ContainsKey("network_tools") ? reader.Strings(top, "network_tools", "network_tools").Select(t => t.Value).ToList() : null;
 
-        var compiled = new List<CompiledRule>(rules.Count);
-        var seenIds = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < rules.Count; i++)
+        var compiled = new List<CompiledRule>();
+        if (top.TryGetValue("rules", out var rulesNode))
         {
-            var rule = CompileRule(rules[i], i, errors, seenIds);
-            if (rule is not null)
+            if (rulesNode is not YamlSequenceNode sequence)
             {
-                compiled.Add(rule);
+                reader.Error(rulesNode, "rules must be a list");
+            }
+            else if (sequence.Children.Count > MaxRules)
+            {
+                reader.Error(rulesNode, $"the document has {sequence.Children.Count} rules; the limit is {MaxRules}");
+            }
+            else
+            {
+                var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+                for (var i = 0; i < sequence.Children.Count; i++)
+                {
+                    if (CompileRule(reader, sequence.Children[i], i, labels, approverGroups, seen) is { } rule)
+                    {
+                        compiled.Add(rule);
+                    }
+                }
+
+                FindShadowedRules(reader, compiled);
             }
         }
 
         return errors.Count > 0
             ? new PolicyCompilation(null, errors)
-            : new PolicyCompilation(new CompiledPolicy(version, compiled), errors);
+            : new PolicyCompilation(new CompiledPolicy(version, compiled, labels, networkTools), errors);
     }
 
-    private static PolicyCompilation Fail(List<PolicyError> errors, int line, int column, string? ruleId, string message)
+    private static Dictionary<string, HashSet<string>> ReadApproverGroups(YamlReader reader, Dictionary<string, YamlNode> top)
     {
-        errors.Add(new PolicyError(line, column, ruleId, message));
-        return new PolicyCompilation(null, errors);
-    }
-
-    private static CompiledRule? CompileRule(RuleModel? model, int index, List<PolicyError> errors, HashSet<string> seenIds)
-    {
-        var before = errors.Count;
-        if (model is null)
+        var groups = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        if (!top.TryGetValue("approver_groups", out var node))
         {
-            errors.Add(new PolicyError(0, 0, null, $"rule #{index + 1} is empty"));
-            return null;
+            return groups;
         }
 
-        var id = model.Id;
-        void Error(string message) => errors.Add(new PolicyError(0, 0, id ?? $"#{index + 1}", message));
+        if (node is not YamlMappingNode mapping)
+        {
+            reader.Error(node, "approver_groups must map each group to its members");
+            return groups;
+        }
 
+        foreach (var (key, members) in mapping.Children)
+        {
+            var name = (key as YamlScalarNode)?.Value ?? string.Empty;
+            var entry = new Dictionary<string, YamlNode>(StringComparer.Ordinal) { [name] = members };
+            groups[name] = [.. reader.Strings(entry, name, $"approver group '{name}'").Select(m => m.Value)];
+        }
+
+        return groups;
+    }
+
+    private static CompiledRule? CompileRule(YamlReader reader, YamlNode node, int index, LabelOrder labels, Dictionary<string, HashSet<string>> approverGroups, Dictionary<string, int> seen)
+    {
+        reader.RuleId = $"#{index + 1}";
+        var before = reader.ErrorCount;
+        var map = reader.Mapping(node, $"rule #{index + 1}", RuleKeys);
+        var id = reader.String(map, "id", "id");
         if (string.IsNullOrWhiteSpace(id))
         {
-            Error("every rule needs an id");
+            reader.Error(node, "every rule needs an id");
         }
-        else if (!seenIds.Add(id))
+        else
         {
-            Error($"the id '{id}' is used by an earlier rule; ids must be unique");
+            reader.RuleId = id;
+            if (seen.TryGetValue(id, out var earlierLine))
+            {
+                reader.Error(map["id"], $"the id '{id}' is already used by the rule on line {earlierLine}; ids must be unique");
+            }
+            else
+            {
+                seen[id] = (int)node.Start.Line;
+            }
         }
 
-        var effect = model.Effect switch
+        var effectText = reader.String(map, "effect", "effect");
+        var effect = effectText switch
         {
             "allow" => RuleEffect.Allow,
             "deny" => RuleEffect.Deny,
@@ -131,149 +198,271 @@ public static class PolicyCompiler
         };
         if (effect == RuleEffect.None)
         {
-            Error($"effect must be allow, deny or require_approval (found '{model.Effect ?? "nothing"}')");
+            reader.Error(map.GetValueOrDefault("effect") ?? node, $"effect must be allow, deny or require_approval (found '{effectText ?? "nothing"}')");
         }
 
-        RuleRateLimit? limit = null;
-        if (model.Limits is { } limits)
+        var match = map.TryGetValue("match", out var matchNode) ? reader.Mapping(matchNode, "match", MatchKeys) : [];
+        var tools = Globs(reader, match, "tools");
+        var operations = Globs(reader, match, "operations");
+        var targets = Globs(reader, match, "targets");
+        var workflows = Globs(reader, match, "workflows");
+        var roles = reader.Strings(match, "roles", "match.roles").Select(r => r.Value).ToImmutableArray();
+        var matchLabels = reader.Strings(match, "labels", "match.labels").Select(l => l.Value).ToImmutableArray();
+
+        var when = Condition(reader, map, "when", labels);
+        var unless = Condition(reader, map, "unless", labels);
+        DateTimeOffset? validUntil = null;
+        if (reader.String(map, "valid_until", "valid_until") is { } untilText)
+        {
+            if (DateTimeOffset.TryParse(untilText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var until))
+            {
+                validUntil = until;
+            }
+            else
+            {
+                reader.Error(map["valid_until"], $"valid_until '{untilText}' is not a time such as 2026-12-31T18:00:00Z");
+            }
+        }
+
+        var evidence = reader.Strings(map, "evidence", "evidence").Select(e => e.Value).ToImmutableArray();
+        if (!evidence.IsEmpty && effect != RuleEffect.Allow)
+        {
+            reader.Error(map["evidence"], "evidence applies only to allow rules");
+        }
+
+        var limits = RuleLimits.None;
+        if (map.TryGetValue("limits", out var limitsNode))
         {
             if (effect != RuleEffect.Allow)
             {
-                Error("limits apply only to allow rules");
+                reader.Error(limitsNode, "limits apply only to allow rules");
             }
 
-            if (limits.Rate <= 0 || limits.Rate > 1_000_000)
-            {
-                Error("limits.rate must be between 1 and 1000000");
-            }
-
-            if (!Durations.TryParse(limits.Per ?? "1s", out var per))
-            {
-                Error($"limits.per '{limits.Per}' is not a duration such as 1s, 5m or 1h");
-            }
-
-            if (limits.Burst < 0)
-            {
-                Error("limits.burst must not be negative");
-            }
-
-            limit = new RuleRateLimit(limits.Rate, per, limits.Burst);
+            limits = ReadLimits(reader, limitsNode);
         }
 
         RuleApproval? approval = null;
         if (effect == RuleEffect.RequireApproval)
         {
-            approval = CompileApproval(model.Approval, Error);
+            approval = ReadApproval(reader, map.GetValueOrDefault("approval"), node, approverGroups);
         }
-        else if (model.Approval is not null)
+        else if (map.TryGetValue("approval", out var approvalNode))
         {
-            Error("approval applies only to require_approval rules");
-        }
-
-        var match = model.Match ?? new MatchModel();
-        CheckPatterns(match.Tools, "match.tools", Error);
-        CheckPatterns(match.Operations, "match.operations", Error);
-        CheckPatterns(match.Targets, "match.targets", Error);
-        CheckPatterns(match.Workflows, "match.workflows", Error);
-        CheckPatterns(match.Roles, "match.roles", Error);
-        CheckPatterns(match.Labels, "match.labels", Error);
-
-        if (errors.Count > before)
-        {
-            return null;
+            reader.Error(approvalNode, "approval applies only to require_approval rules");
         }
 
-        return new CompiledRule(index, id!, effect)
+        var open = DestinationCategory.None;
+        foreach (var (name, nameNode) in reader.Strings(map, "open_destinations", "open_destinations"))
         {
-            Tools = GlobSet.Compile(match.Tools),
-            Operations = GlobSet.Compile(match.Operations),
-            Targets = GlobSet.Compile(match.Targets),
-            Workflows = GlobSet.Compile(match.Workflows),
-            Roles = (match.Roles ?? []).ToImmutableArray(),
-            Labels = (match.Labels ?? []).ToImmutableArray(),
-            RateLimit = limit,
-            Approval = approval,
-        };
-    }
-
-    private static RuleApproval? CompileApproval(ApprovalModel? model, Action<string> error)
-    {
-        if (model is null)
-        {
-            error("a require_approval rule needs an approval section with at least one group");
-            return null;
-        }
-
-        var groups = (model.Groups ?? []).Where(g => !string.IsNullOrWhiteSpace(g)).ToImmutableArray();
-        if (groups.Length == 0)
-        {
-            error("approval.groups must name at least one approver group");
-        }
-
-        if (model.Quorum < 1 || model.Quorum > 100)
-        {
-            error("approval.quorum must be between 1 and 100");
-        }
-
-        var expires = TimeSpan.FromHours(1);
-        if (model.ExpiresAfter is not null && !Durations.TryParse(model.ExpiresAfter, out expires))
-        {
-            error($"approval.expires_after '{model.ExpiresAfter}' is not a duration such as 30m or 24h");
-        }
-
-        TimeSpan? escalateAfter = null;
-        if (model.EscalateAfter is not null)
-        {
-            if (Durations.TryParse(model.EscalateAfter, out var delay))
+            if (DestinationNames.TryGetValue(name, out var category))
             {
-                escalateAfter = delay;
+                open |= category;
             }
             else
             {
-                error($"approval.escalate_after '{model.EscalateAfter}' is not a duration such as 15m");
+                reader.Error(nameNode, $"'{name}' is not a destination category; use {string.Join(", ", DestinationNames.Keys)}");
             }
         }
 
-        var escalation = (model.EscalateTo ?? []).Where(g => !string.IsNullOrWhiteSpace(g)).ToImmutableArray();
-        if (escalateAfter is not null && escalation.Length == 0)
+        if (open != DestinationCategory.None && effect == RuleEffect.Deny)
         {
-            error("approval.escalate_after needs approval.escalate_to");
+            reader.Error(map["open_destinations"], "open_destinations applies only to allow and require_approval rules");
         }
 
-        if (escalation.Length > 0 && escalateAfter is null)
+        if (reader.ErrorCount > before || id is null)
         {
-            error("approval.escalate_to needs approval.escalate_after");
+            return null;
+        }
+
+        var rule = new CompiledRule(index, id, effect, (int)node.Start.Line)
+        {
+            Description = reader.String(map, "description", "description"),
+            Tools = tools.Set,
+            Operations = operations.Set,
+            Targets = targets.Set,
+            Workflows = workflows.Set,
+            Roles = roles,
+            Labels = matchLabels,
+            When = when,
+            Unless = unless,
+            ValidUntil = validUntil,
+            Evidence = evidence,
+            Limits = limits,
+            Approval = approval,
+            OpenDestinations = open,
+            MatchKey = string.Join("|", tools.Key, operations.Key, targets.Key, workflows.Key, Key(roles), Key(matchLabels), (int)open),
+        };
+        return rule;
+    }
+
+    private static string Key(IEnumerable<string> values) => string.Join(",", values.Order(StringComparer.Ordinal));
+
+    private static (GlobSet Set, string Key) Globs(YamlReader reader, Dictionary<string, YamlNode> match, string key)
+    {
+        var patterns = reader.Strings(match, key, $"match.{key}");
+        foreach (var (pattern, node) in patterns)
+        {
+            if (pattern.Length > 1024)
+            {
+                reader.Error(node, $"match.{key} has a pattern longer than 1024 characters");
+            }
+            else if (pattern.Contains("**", StringComparison.Ordinal))
+            {
+                reader.Error(node, $"'{pattern}' is not a valid glob: '*' already matches any run of characters, '**' is not needed");
+            }
+        }
+
+        var values = patterns.Select(p => p.Value).ToList();
+        return (GlobSet.Compile(values), values.Contains("*") ? string.Empty : Key(values));
+    }
+
+    private static Evaluator? Condition(YamlReader reader, Dictionary<string, YamlNode> map, string key, LabelOrder labels)
+    {
+        if (!map.TryGetValue(key, out var node))
+        {
+            return null;
+        }
+
+        if (node is not YamlScalarNode { Value: { } source } scalar || string.IsNullOrWhiteSpace(source))
+        {
+            reader.Error(node, $"{key} must be a condition, e.g. {key}: request.workflow == \"release\"");
+            return null;
+        }
+
+        try
+        {
+            return ConditionCompiler.Compile(source, labels);
+        }
+        catch (ExpressionException ex)
+        {
+            reader.Error(PositionIn(scalar, source, ex.Position), $"{key}: {ex.Message}");
+            return null;
+        }
+    }
+
+    // Maps an offset inside a condition to the line and column of the YAML file.
+    private static Mark PositionIn(YamlScalarNode scalar, string source, int offset)
+    {
+        offset = Math.Clamp(offset, 0, source.Length);
+        var lineBreaks = source.AsSpan(0, offset).Count('\n');
+        if (lineBreaks == 0 && scalar.Style is not (ScalarStyle.Literal or ScalarStyle.Folded))
+        {
+            var quote = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted ? 1 : 0;
+            return new Mark(scalar.Start.Index + offset, scalar.Start.Line, scalar.Start.Column + quote + offset);
+        }
+
+        var header = scalar.Style is ScalarStyle.Literal or ScalarStyle.Folded ? 1 : 0;
+        var lineStart = source.LastIndexOf('\n', Math.Max(offset - 1, 0)) + 1;
+        return new Mark(scalar.Start.Index + offset, scalar.Start.Line + header + lineBreaks, offset - lineStart + 1);
+    }
+
+    private static RuleLimits ReadLimits(YamlReader reader, YamlNode node)
+    {
+        var map = reader.Mapping(node, "limits", LimitKeys);
+        if (map.ContainsKey("rate"))
+        {
+            // The short form: rate/per/burst per agent and tool.
+            var rate = reader.Integer(map, "rate", "limits.rate", 1, 1_000_000);
+            var per = reader.Duration(map, "per", "limits.per") ?? TimeSpan.FromSeconds(1);
+            var burst = reader.Integer(map, "burst", "limits.burst", 0, 1_000_000) ?? 0;
+            return new RuleLimits(null, rate is { } r ? new RuleRateLimit(r, per, burst) : null, null);
+        }
+
+        return new RuleLimits(Rate(reader, map, "per_agent"), Rate(reader, map, "per_agent_tool"), Rate(reader, map, "per_credential"));
+    }
+
+    private static RuleRateLimit? Rate(YamlReader reader, Dictionary<string, YamlNode> map, string key)
+    {
+        if (reader.String(map, key, $"limits.{key}") is not { } text)
+        {
+            return null;
+        }
+
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        var periodText = slash < 0 ? string.Empty : colon > slash ? text[(slash + 1)..colon] : text[(slash + 1)..];
+        var burst = 0;
+        if (slash > 0 && int.TryParse(text[..slash], CultureInfo.InvariantCulture, out var permits) && permits is > 0 and <= 1_000_000
+            && Durations.TryParse(periodText, out var per) && (colon < 0 || (int.TryParse(text[(colon + 1)..], CultureInfo.InvariantCulture, out burst) && burst >= 0)))
+        {
+            return new RuleRateLimit(permits, per, burst);
+        }
+
+        reader.Error(map[key], $"limits.{key} '{text}' must look like permits/period[:burst], e.g. 60/1m or 10/1s:20");
+        return null;
+    }
+
+    private static RuleApproval? ReadApproval(YamlReader reader, YamlNode? node, YamlNode rule, Dictionary<string, HashSet<string>> approverGroups)
+    {
+        if (node is null)
+        {
+            reader.Error(rule, "a require_approval rule needs an approval section with at least one group");
+            return null;
+        }
+
+        var map = reader.Mapping(node, "approval", ApprovalKeys);
+        var groups = reader.Strings(map, "groups", "approval.groups");
+        if (groups.Count == 0)
+        {
+            reader.Error(node, "approval.groups must name at least one approver group");
+        }
+
+        var quorum = reader.Integer(map, "quorum", "approval.quorum", 1, 100) ?? 1;
+        var separation = reader.Boolean(map, "separation_of_duties", "approval.separation_of_duties") ?? true;
+        var expires = reader.Duration(map, "expires_after", "approval.expires_after") ?? TimeSpan.FromHours(1);
+        var escalation = reader.Strings(map, "escalate_to", "approval.escalate_to");
+        var escalateAfter = reader.Duration(map, "escalate_after", "approval.escalate_after");
+        if (escalateAfter is not null && escalation.Count == 0)
+        {
+            reader.Error(map["escalate_after"], "approval.escalate_after needs approval.escalate_to");
+        }
+
+        if (escalation.Count > 0 && escalateAfter is null)
+        {
+            reader.Error(map["escalate_to"], "approval.escalate_to needs approval.escalate_after");
         }
 
         if (escalateAfter is { } after && after >= expires)
         {
-            error("approval.escalate_after must be shorter than approval.expires_after");
+            reader.Error(map["escalate_after"], "approval.escalate_after must be shorter than approval.expires_after");
         }
 
-        return new RuleApproval(groups, model.Quorum, expires, escalation, escalateAfter);
+        // When every group is declared in approver_groups, check the quorum can be reached at all.
+        var allGroups = groups.Concat(escalation).Select(g => g.Value).ToList();
+        if (allGroups.Count > 0 && allGroups.All(approverGroups.ContainsKey))
+        {
+            var reach = allGroups.SelectMany(g => approverGroups[g]).Distinct(StringComparer.Ordinal).Count();
+            if (quorum > reach)
+            {
+                reader.Error(map.GetValueOrDefault("quorum") ?? node, $"approval.quorum {quorum} can never be reached: groups {string.Join(", ", allGroups)} have {reach} distinct approver(s)");
+            }
+        }
+
+        return new RuleApproval([.. groups.Select(g => g.Value)], quorum, expires, [.. escalation.Select(g => g.Value)], escalateAfter, separation);
     }
 
-    private static void CheckPatterns(List<string>? patterns, string field, Action<string> error)
+    // A rule can never decide when an earlier unconditional rule with the same match has an effect at least as strong,
+    // or any unconditional rule with the same match has a stronger one (deny overrides).
+    private static void FindShadowedRules(YamlReader reader, List<CompiledRule> rules)
     {
-        if (patterns is null)
+        for (var j = 0; j < rules.Count; j++)
         {
-            return;
-        }
-
-        if (patterns.Count > 1_000)
-        {
-            error($"{field} has {patterns.Count} entries; the limit is 1000");
-        }
-
-        foreach (var pattern in patterns)
-        {
-            if (string.IsNullOrWhiteSpace(pattern))
+            var later = rules[j];
+            for (var i = 0; i < rules.Count; i++)
             {
-                error($"{field} contains an empty entry");
-            }
-            else if (pattern.Length > 1_024)
-            {
-                error($"{field} has an entry longer than 1024 characters");
+                var other = rules[i];
+                if (i == j || other.IsConditional || other.MatchKey != later.MatchKey)
+                {
+                    continue;
+                }
+
+                if (other.Effect > later.Effect || (other.Effect == later.Effect && i < j))
+                {
+                    reader.RuleId = later.Id;
+                    var why = other.Effect > later.Effect ? $"its {other.Effect.ToString().ToLowerInvariant()} wins" : "it comes first";
+                    reader.Error(new Mark(0, later.Line, 1), $"this rule can never decide: rule '{other.Id}' (line {other.Line}) has the same match, no conditions, and {why}");
+                    break;
+                }
             }
         }
     }

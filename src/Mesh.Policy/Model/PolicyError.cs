@@ -7,10 +7,18 @@ namespace Mesh.Policy.Model;
 /// <param name="Message">What is wrong.</param>
 public sealed record PolicyError(int Line, int Column, string? RuleId, string Message)
 {
+    /// <summary>The file the document came from, when the caller knows it.</summary>
+    public string? File { get; init; }
+
     /// <inheritdoc />
     public override string ToString()
     {
         var where = Line > 0 ? $"{Line}:{Column}: " : string.Empty;
+        if (File is not null)
+        {
+            where = Line > 0 ? $"{File}:{Line}:{Column}: " : $"{File}: ";
+        }
+
         var rule = RuleId is null ? string.Empty : $"rule '{RuleId}': ";
         return where + rule + Message;
     }

@@ -1,4 +1,5 @@
 using Mesh.Grains.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Mesh.Silo.Api.Auth;
 using Mesh.Silo.Api.Endpoints;
 using Mesh.Silo.Api.Http;
@@ -10,6 +11,7 @@ internal static class MeshApi
 {
     public static void AddMeshApi(this IServiceCollection services)
     {
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new AuthFailureThrottle(TimeProvider.System, sp.GetRequiredService<Hosting.MeshSiloOptions>().FreeAuthFailures));
         services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
@@ -42,6 +44,7 @@ internal static class MeshApi
         AgentEndpoints.Map(v1);
         CredentialEndpoints.Map(v1);
         TenantEndpoints.Map(v1);
+        PolicyEndpoints.Map(v1);
         ApprovalEndpoints.Map(v1);
         TokenEndpoints.Map(v1);
         RuntimeEndpoints.Map(v1);

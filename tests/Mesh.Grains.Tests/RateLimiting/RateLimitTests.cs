@@ -20,7 +20,7 @@ public sealed class RateLimitTests(MeshCluster mesh)
         var agent = await AgentAsync(new AgentRegistration().Limited(2, TimeSpan.FromMinutes(1)));
 
         var first = await agent.DecideAsync("shell", "exec", "ls");
-        var second = await agent.DecideAsync("http", "get", "x");
+        var second = await agent.DecideAsync("http", "get", "https://api.example.com/");
         var third = await agent.DecideAsync("shell", "exec", "ls");
 
         Assert.Equal(Effect.Allow, first.Effect);
@@ -39,8 +39,8 @@ public sealed class RateLimitTests(MeshCluster mesh)
     {
         var agent = await AgentAsync(new AgentRegistration().LimitedTool("http", 1, TimeSpan.FromSeconds(10)));
 
-        Assert.Equal(Effect.Allow, (await agent.DecideAsync("http", "get", "x")).Effect);
-        var limited = await agent.DecideAsync("http", "get", "x");
+        Assert.Equal(Effect.Allow, (await agent.DecideAsync("http", "get", "https://api.example.com/")).Effect);
+        var limited = await agent.DecideAsync("http", "get", "https://api.example.com/");
         Assert.Equal(Effect.Allow, (await agent.DecideAsync("shell", "exec", "ls")).Effect);
 
         Assert.Equal(ReasonCode.RateLimited, limited.Reason);
@@ -62,7 +62,7 @@ public sealed class RateLimitTests(MeshCluster mesh)
         var agent = await AgentAsync(new AgentRegistration(), policy);
 
         Assert.Equal(Effect.Allow, (await agent.DecideAsync("search", "query", "q")).Effect);
-        Assert.Equal(Effect.Allow, (await agent.DecideAsync("fetch", "get", "u")).Effect);
+        Assert.Equal(Effect.Allow, (await agent.DecideAsync("fetch", "get", "https://api.example.com/")).Effect);
         var limited = await agent.DecideAsync("search", "query", "q");
 
         Assert.Equal(ReasonCode.RateLimited, limited.Reason);
@@ -75,10 +75,10 @@ public sealed class RateLimitTests(MeshCluster mesh)
         // Tool bucket empty, agent bucket not: the denied http call must not drain the agent bucket.
         var agent = await AgentAsync(new AgentRegistration().Limited(2, TimeSpan.FromMinutes(1)).LimitedTool("http", 1, TimeSpan.FromMinutes(1)));
 
-        Assert.Equal(Effect.Allow, (await agent.DecideAsync("http", "get", "x")).Effect);
+        Assert.Equal(Effect.Allow, (await agent.DecideAsync("http", "get", "https://api.example.com/")).Effect);
         for (var i = 0; i < 5; i++)
         {
-            Assert.Equal(ReasonCode.RateLimited, (await agent.DecideAsync("http", "get", "x")).Reason);
+            Assert.Equal(ReasonCode.RateLimited, (await agent.DecideAsync("http", "get", "https://api.example.com/")).Reason);
         }
 
         Assert.Equal(Effect.Allow, (await agent.DecideAsync("shell", "exec", "ls")).Effect);

@@ -10,7 +10,7 @@ public sealed class PolicyCompilerTests
     private const string Header = "apiVersion: mesh/v1\nkind: Policy\nrules:\n";
 
     private static PolicyVerdict Evaluate(CompiledPolicy policy, string tool, string operation = "op", string? target = null, string[]? roles = null, string[]? labels = null, string? workflow = null) =>
-        policy.Evaluate(new PolicyInput(tool, operation, target, workflow, roles is null ? [] : [.. roles], labels is null ? [] : [.. labels]));
+        policy.Evaluate(new PolicyInput { Tool = tool, Operation = operation, Target = target, Workflow = workflow, Roles = roles is null ? [] : [.. roles], Labels = labels is null ? [] : [.. labels] });
 
     [Fact]
     public void Deny_overrides_require_approval_overrides_allow_and_no_match_is_none()
@@ -84,7 +84,7 @@ public sealed class PolicyCompilerTests
                 approval: { groups: [fin, ops], quorum: 2, expires_after: 4h, escalate_to: [cfo], escalate_after: 1h }
             """, 1);
 
-        Assert.Equal(new RuleRateLimit(5, TimeSpan.FromMinutes(2), 10), policy.Rules[0].RateLimit);
+        Assert.Equal(new RuleRateLimit(5, TimeSpan.FromMinutes(2), 10), policy.Rules[0].Limits.PerAgentTool);
         var approval = policy.Rules[1].Approval!;
         Assert.Equal(["fin", "ops"], approval.Groups);
         Assert.Equal(2, approval.Quorum);
@@ -96,7 +96,7 @@ public sealed class PolicyCompilerTests
     [InlineData("", "the document is empty")]
     [InlineData("apiVersion: mesh/v2\nkind: Policy\nrules: []", "apiVersion must be 'mesh/v1'")]
     [InlineData("apiVersion: mesh/v1\nkind: Nope\nrules: []", "kind must be 'Policy'")]
-    [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: allow\n    colour: red\n", "colour")]
+    [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: allow\n    colour: red\n", "unknown key 'colour'")]
     [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - effect: allow\n", "every rule needs an id")]
     [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: permit\n", "effect must be allow, deny or require_approval")]
     [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: require_approval\n", "needs an approval section")]
@@ -104,7 +104,7 @@ public sealed class PolicyCompilerTests
     [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: deny\n    limits: { rate: 1 }\n", "limits apply only to allow rules")]
     [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: allow\n    limits: { rate: 1, per: soon }\n", "is not a duration")]
     [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: allow\n    match: { tools: [''] }\n", "contains an empty entry")]
-    [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: allow\n  - id: x\n    effect: deny\n", "ids must be unique")]
+    [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: allow\n  - id: x\n    effect: deny\n    match: { tools: [y] }\n", "ids must be unique")]
     [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules: [\n", "")]
     public void Malformed_documents_are_rejected_with_a_clear_message(string document, string expected)
     {
@@ -175,6 +175,6 @@ public sealed class PolicyCompilerTests
     {
         var policy = PolicyCompiler.Compile(Header + "  - id: x\n    effect: allow\n", 1);
 
-        Assert.Equal(RuleEffect.Allow, policy.Evaluate(new PolicyInput("t", "o", null, null, default(ImmutableArray<string>), default)).Effect);
+        Assert.Equal(RuleEffect.Allow, policy.Evaluate(new PolicyInput { Tool = "t", Operation = "o", Roles = default(ImmutableArray<string>), Labels = default }).Effect);
     }
 }

@@ -40,7 +40,7 @@ public sealed class CliProcessTests : IAsyncLifetime
         await File.WriteAllTextAsync(policy, "apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: git\n    effect: allow\n    match: { tools: [git], roles: [deployer] }\n");
         try
         {
-            Assert.Equal(0, (await MeshAsync("policy", "publish", "cli", policy)).Exit);
+            Assert.Equal(0, (await MeshAsync("policy", "publish", "--tenant", "cli", policy)).Exit);
             Assert.Equal(0, (await MeshAsync("credential", "issue", "cli/github", "--tool", "git", "--target", "github.com/acme/*")).Exit);
             var register = await MeshAsync("agent", "register", "cli/bot", "--role", "deployer", "--credential", "cli/github", "--output", "json");
             var agentToken = JsonDocument.Parse(register.Out).RootElement.GetProperty("token").GetString()!;
@@ -60,6 +60,90 @@ public sealed class CliProcessTests : IAsyncLifetime
         finally
         {
             File.Delete(policy);
+        }
+    }
+
+    [Fact]
+    public async Task Policy_validate_and_test_work_offline_with_precise_errors_and_exit_codes()
+    {
+        var dir = Directory.CreateTempSubdirectory("mesh-cli-policy").FullName;
+        try
+        {
+            var good = Path.Combine(dir, "policy.yaml");
+            var bad = Path.Combine(dir, "bad.yaml");
+            var cases = Path.Combine(dir, "cases.yaml");
+            var failing = Path.Combine(dir, "failing.yaml");
+            await File.WriteAllTextAsync(good, "apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: git\n    effect: allow\n    match: { tools: [git] }\n");
+            await File.WriteAllTextAsync(bad, "apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: git\n    effect: allow\n    when: request.tol == \"git\"\n");
+            await File.WriteAllTextAsync(cases, "cases:\n  - name: git allowed\n    request: { tool: git, operation: push }\n    expect: { effect: allow, rule: git }\n  - name: shell denied\n    request: { tool: shell, operation: exec }\n    expect: { effect: deny, reason: default }\n");
+            await File.WriteAllTextAsync(failing, "cases:\n  - name: wrong expectation\n    request: { tool: shell, operation: exec }\n    expect: { effect: allow }\n");
+
+            var valid = await MeshAsync("policy", "validate", good);
+            var invalid = await MeshAsync("policy", "validate", bad);
+            var passing = await MeshAsync("policy", "test", good, cases);
+            var failed = await MeshAsync("policy", "test", good, failing, "-o", "json");
+
+            Assert.Equal(0, valid.Exit);
+            Assert.Equal(1, invalid.Exit);
+            Assert.Contains("bad.yaml:6:11: rule 'git': when: unknown attribute 'request.tol'", invalid.Err.Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.Equal(0, passing.Exit);
+            Assert.Contains("2 passed", passing.Out, StringComparison.Ordinal);
+            Assert.Equal(1, failed.Exit);
+            Assert.False(JsonDocument.Parse(failed.Out).RootElement[0].GetProperty("passed").GetBoolean());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Simulation_and_shadow_mode_work_end_to_end_against_a_running_silo()
+    {
+        var dir = Directory.CreateTempSubdirectory("mesh-cli-sim").FullName;
+        try
+        {
+            var active = Path.Combine(dir, "active.yaml");
+            var candidate = Path.Combine(dir, "candidate.yaml");
+            var recorded = Path.Combine(dir, "recorded.jsonl");
+            await File.WriteAllTextAsync(active, "apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: git\n    effect: allow\n    match: { tools: [git] }\n");
+            await File.WriteAllTextAsync(candidate, "apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: git-read\n    effect: allow\n    match: { tools: [git], operations: [pull] }\n");
+            await File.WriteAllLinesAsync(recorded, [
+                "{\"requestId\":\"r1\",\"agentId\":\"sim/bot\",\"tool\":\"git\",\"operation\":\"pull\",\"target\":\"acme/app\"}",
+                "{\"requestId\":\"r2\",\"agentId\":\"sim/bot\",\"tool\":\"git\",\"operation\":\"push\",\"target\":\"acme/app\"}",
+            ]);
+            Assert.Equal(0, (await MeshAsync("policy", "publish", "--tenant", "sim", active)).Exit);
+            var register = await MeshAsync("agent", "register", "sim/bot", "-o", "json");
+            var agentToken = JsonDocument.Parse(register.Out).RootElement.GetProperty("token").GetString()!;
+
+            var simulated = await MeshAsync("policy", "simulate", "--tenant", "sim", candidate, "--requests", recorded, "-o", "json");
+            var change = Assert.Single(JsonDocument.Parse(simulated.Out).RootElement.GetProperty("changes").EnumerateArray());
+
+            Assert.Equal(0, simulated.Exit);
+            Assert.Equal("r2", change.GetProperty("requestId").GetString());
+            Assert.Equal("allow", change.GetProperty("before").GetString());
+            Assert.Equal("deny", change.GetProperty("after").GetString());
+
+            Assert.Equal(0, (await MeshAsync("policy", "shadow", "--tenant", "sim", candidate)).Exit);
+            var push = await MeshAsync("decide", "--agent", "sim/bot", "--agent-token", agentToken, "--tool", "git", "--operation", "push", "--target", "acme/app");
+            Assert.Equal(0, push.Exit);
+            JsonElement report = default;
+            await Poll.UntilAsync(async () =>
+            {
+                var shown = await MeshAsync("policy", "shadow", "--tenant", "sim", "--report", "-o", "json");
+                report = JsonDocument.Parse(shown.Out).RootElement;
+                return report.GetProperty("differences").GetInt64() == 1;
+            }, TimeSpan.FromSeconds(60), "the shadow report to show the difference");
+            Assert.Equal(1, report.GetProperty("byChange").GetProperty("allow -> deny").GetInt64());
+
+            var versions = await MeshAsync("policy", "versions", "--tenant", "sim", "-o", "json");
+            Assert.Equal(2, JsonDocument.Parse(versions.Out).RootElement.GetArrayLength());
+            Assert.Equal(0, (await MeshAsync("policy", "shadow", "--tenant", "sim", "--stop")).Exit);
+            Assert.Equal(0, (await MeshAsync("policy", "rollback", "--tenant", "sim", "1")).Exit);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
         }
     }
 

@@ -19,11 +19,6 @@ internal static class TenantEndpoints
         v1.MapPost("/tenants/{tenant}/resume", async (string tenant, IGrainFactory grains) =>
             Results.Ok(await Tenant(grains, tenant).Resume())).RequireAuthorization(ApiPolicies.Operate)
             .WithSummary("Resume the tenant.").Produces<TenantInfo>();
-        v1.MapPut("/tenants/{tenant}/policy", async (string tenant, HttpRequest request, IGrainFactory grains) =>
-            Results.Ok(await Tenant(grains, tenant).PublishPolicy(await RequestBodies.ReadYamlAsync(request)))).RequireAuthorization(ApiPolicies.Operate)
-            .WithSummary("Validate, compile and activate a policy document (YAML); returns the new version.")
-            .WithRequestBody<string>("application/yaml").Produces<PolicyPublication>();
-
         v1.MapGet("/emergency-stop", async (IGrainFactory grains) =>
             Results.Ok(await Fleet(grains).GetStatus())).RequireAuthorization(ApiPolicies.Read)
             .WithSummary("Show whether the fleet-wide emergency stop is engaged.").Produces<FleetStatus>();
