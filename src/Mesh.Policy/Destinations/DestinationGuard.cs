@@ -68,7 +68,8 @@ public sealed class DestinationGuard
 
         var blocked = DestinationCategory.None;
         string? problem = null;
-        var addresses = new List<IPAddress>(candidates.Count);
+        var literals = new IPAddress[candidates.Count];
+        var literalCount = 0;
         List<string>? toResolve = null;
         for (var i = 0; i < candidates.Count; i++)
         {
@@ -76,7 +77,11 @@ public sealed class DestinationGuard
             if (candidate.Address is { } address)
             {
                 blocked |= AddressClassifier.Classify(address);
-                AddDistinct(addresses, address);
+                if (Array.IndexOf(literals, address, 0, literalCount) < 0)
+                {
+                    literals[literalCount++] = address;
+                }
+
                 continue;
             }
 
@@ -102,10 +107,11 @@ public sealed class DestinationGuard
         // Once the answer is a deny there is nothing to gain from asking DNS (and a metadata name is never looked up).
         if (toResolve is null || blocked != DestinationCategory.None || problem is not null)
         {
-            return new(new GuardResult(true, blocked, ToImmutable(addresses), problem));
+            var checkedAddresses = literalCount == literals.Length ? literals : literals[..literalCount];
+            return new(new GuardResult(true, blocked, ImmutableCollectionsMarshal.AsImmutableArray(checkedAddresses), problem));
         }
 
-        return ResolveAndCheckAsync(toResolve, addresses, cancellationToken);
+        return ResolveAndCheckAsync(toResolve, [.. literals.AsSpan(0, literalCount)], cancellationToken);
     }
 
     private async ValueTask<GuardResult> ResolveAndCheckAsync(List<string> hosts, List<IPAddress> addresses, CancellationToken cancellationToken)
@@ -168,7 +174,7 @@ public sealed class DestinationGuard
     }
 
     private static ImmutableArray<IPAddress> ToImmutable(List<IPAddress> addresses) =>
-        addresses.Count == 0 ? [] : ImmutableCollectionsMarshal.AsImmutableArray(addresses.ToArray());
+        ImmutableCollectionsMarshal.AsImmutableArray(addresses.ToArray());
 
     private static void AddDistinct(List<IPAddress> addresses, IPAddress address)
     {
@@ -178,5 +184,22 @@ public sealed class DestinationGuard
         }
     }
 
-    private static string Shorten(string host) => host.Length <= MaxHostInMessage ? host : string.Concat(host.AsSpan(0, MaxHostInMessage), "...");
+    // Hosts come from agents: keep them short and free of control characters before they reach messages and logs.
+    private static string Shorten(string host)
+    {
+        var span = host.AsSpan(0, Math.Min(host.Length, MaxHostInMessage));
+        if (span.Length == host.Length && !span.ContainsAnyInRange('\0', '\x1f') && !span.Contains('\x7f'))
+        {
+            return host;
+        }
+
+        return string.Create(span.Length + (span.Length < host.Length ? 3 : 0), host, static (destination, source) =>
+        {
+            for (var i = 0; i < destination.Length; i++)
+            {
+                var c = i < MaxHostInMessage ? source[i] : '.';
+                destination[i] = char.IsControl(c) ? '?' : c;
+            }
+        });
+    }
 }

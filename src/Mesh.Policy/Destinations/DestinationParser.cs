@@ -12,9 +12,9 @@ namespace Mesh.Policy.Destinations;
 /// </summary>
 public static class DestinationParser
 {
+    private const int MaxNesting = 3;
     private static readonly SearchValues<char> AuthorityEndWhatwg = SearchValues.Create("/\\?#");
     private static readonly SearchValues<char> AuthorityEndRfc = SearchValues.Create("/?#");
-    private const int MaxNesting = 3;
     private static readonly string[] KnownSchemes = ["http", "https", "ws", "wss", "ftp", "file", "mailto", "data", "javascript", "about", "tel", "sms", "urn"];
     private static readonly SearchValues<char> SchemeChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
 
@@ -108,7 +108,7 @@ public static class DestinationParser
                 return;
             }
 
-            // A URL wrapping another (view-source:http://..., jar:http://...!/, blob:https://...) loads the inner one.
+            // A URL wrapping another (view-source:http://..., jar:http://host/app.jar!/, blob:https://...) loads the inner one.
             if (depth < MaxNesting && rest.Length > 0 && SchemeLength(rest) > 0)
             {
                 Collect(text[(schemeLength + 1)..], networkTool, depth + 1, ref found);
@@ -272,7 +272,7 @@ public static class DestinationParser
             Span<byte> bytes = stackalloc byte[4];
             BinaryPrimitives.WriteUInt32BigEndian(bytes, v4);
             address = new IPAddress(bytes);
-            host = address.ToString();
+            host = CanonicalText(address, normalized);
             return literal == Ipv4LiteralKind.Unambiguous ? HostKind.IPv4 : HostKind.IPv4BareNumber;
         }
 
@@ -294,6 +294,13 @@ public static class DestinationParser
         }
 
         return HostText.IsValidName(normalized) ? HostKind.Name : HostKind.Malformed;
+    }
+
+    // The address's canonical text, reusing the host string when it is already written that way.
+    private static string CanonicalText(IPAddress address, string host)
+    {
+        Span<char> text = stackalloc char[16];
+        return address.TryFormat(text, out var written) && text[..written].SequenceEqual(host) ? host : address.ToString();
     }
 
     // ":8080" → 8080; anything else (missing, empty, not a number, > 65535) → null.

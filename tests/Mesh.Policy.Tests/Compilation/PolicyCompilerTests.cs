@@ -100,10 +100,10 @@ public sealed class PolicyCompilerTests
     [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - effect: allow\n", "every rule needs an id")]
     [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: permit\n", "effect must be allow, deny or require_approval")]
     [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: require_approval\n", "needs an approval section")]
-    [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: require_approval\n    approval: { groups: [a], quorum: 0 }\n", "quorum must be between 1 and 100")]
+    [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: require_approval\n    approval: { groups: [a], quorum: 0 }\n", "approval.quorum must be a whole number from 1 to 100")]
     [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: deny\n    limits: { rate: 1 }\n", "limits apply only to allow rules")]
     [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: allow\n    limits: { rate: 1, per: soon }\n", "is not a duration")]
-    [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: allow\n    match: { tools: [''] }\n", "contains an empty entry")]
+    [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: allow\n    match: { tools: [''] }\n", "must hold non-empty strings")]
     [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: x\n    effect: allow\n  - id: x\n    effect: deny\n    match: { tools: [y] }\n", "ids must be unique")]
     [InlineData("apiVersion: mesh/v1\nkind: Policy\nrules: [\n", "")]
     public void Malformed_documents_are_rejected_with_a_clear_message(string document, string expected)

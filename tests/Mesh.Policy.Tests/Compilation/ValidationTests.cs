@@ -15,7 +15,7 @@ public sealed class ValidationTests
 
         var error = Assert.Single(errors);
         Assert.Equal("b", error.RuleId);
-        Assert.Equal(5, error.Line);
+        Assert.Equal(7, error.Line);
         Assert.Contains("can never decide", error.Message, StringComparison.Ordinal);
     }
 

@@ -106,7 +106,10 @@ public sealed class DestinationGuardTests
     [InlineData("http:///127.0.0.1/", false, DestinationCategory.Loopback)]
     [InlineData("//169.254.169.254/latest", false, DestinationCategory.Metadata)]
     [InlineData("\\\\127.0.0.1\\c$", false, DestinationCategory.Loopback)]
-    // other schemes and ranges
+    // other schemes, URLs inside URLs, and ranges
+    [InlineData("view-source:http://127.0.0.1/", true, DestinationCategory.Loopback)]
+    [InlineData("jar:http://169.254.169.254/app.jar!/", false, DestinationCategory.Metadata)]
+    [InlineData("blob:http://localhost/0b5c", true, DestinationCategory.Loopback)]
     [InlineData("gopher://127.0.0.1:6379/_INFO", false, DestinationCategory.Loopback)]
     [InlineData("ftp://10.0.0.1/", false, DestinationCategory.Private)]
     [InlineData("10.0.0.5:22", false, DestinationCategory.Private)]
@@ -303,6 +306,17 @@ public sealed class DestinationGuardTests
         Assert.False(result.Allowed);
         Assert.NotNull(result.Problem);
         Assert.Equal(0, resolver.LookupCount);
+    }
+
+    [Fact]
+    public async Task Problems_do_not_echo_control_characters_or_long_hosts()
+    {
+        var result = await NewGuard().CheckAsync("http://localhost%00.evil.com/", networkTool: false);
+        Assert.Equal("'localhost?.evil.com' is not a valid host name", result.Problem);
+
+        var longHost = new string('a', 300) + ".example";
+        var longResult = await NewGuard().CheckAsync($"https://{longHost}/", networkTool: false);
+        Assert.Equal($"'{new string('a', 100)}...' is not a valid host name", longResult.Problem);
     }
 
     [Fact]

@@ -123,8 +123,8 @@ public sealed class ConditionTests
         var result = PolicyCompiler.TryCompile(Policy("request.tool == \"x\" && request.nope == \"y\""), 1);
 
         var error = Assert.Single(result.Errors);
-        // "    when: '" is 11 characters; the bad attribute starts at offset 24 of the condition.
-        Assert.Equal(12 + 24, error.Column);
+        // "    when: '" is 11 characters, so the condition starts in column 12; the bad attribute is at offset 23 in it.
+        Assert.Equal(12 + 23, error.Column);
     }
 
     [Fact]
