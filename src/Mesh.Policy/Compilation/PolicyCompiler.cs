@@ -442,27 +442,28 @@ public static class PolicyCompiler
     }
 
     // A rule can never decide when an earlier unconditional rule with the same match has an effect at least as strong,
-    // or any unconditional rule with the same match has a stronger one (deny overrides).
+    // or any unconditional rule with the same match has a stronger one (deny overrides). Grouping by match keeps this
+    // linear in the number of rules.
     private static void FindShadowedRules(YamlReader reader, List<CompiledRule> rules)
     {
-        for (var j = 0; j < rules.Count; j++)
+        foreach (var group in rules.GroupBy(r => r.MatchKey, StringComparer.Ordinal))
         {
-            var later = rules[j];
-            for (var i = 0; i < rules.Count; i++)
+            var winner = group.Where(r => !r.IsConditional).OrderByDescending(r => r.Effect).ThenBy(r => r.Index).FirstOrDefault();
+            if (winner is null)
             {
-                var other = rules[i];
-                if (i == j || other.IsConditional || other.MatchKey != later.MatchKey)
+                continue;
+            }
+
+            foreach (var rule in group)
+            {
+                if (rule == winner || (rule.Effect == winner.Effect && rule.Index < winner.Index) || rule.Effect > winner.Effect)
                 {
                     continue;
                 }
 
-                if (other.Effect > later.Effect || (other.Effect == later.Effect && i < j))
-                {
-                    reader.RuleId = later.Id;
-                    var why = other.Effect > later.Effect ? $"its {other.Effect.ToString().ToLowerInvariant()} wins" : "it comes first";
-                    reader.Error(new Mark(0, later.Line, 1), $"this rule can never decide: rule '{other.Id}' (line {other.Line}) has the same match, no conditions, and {why}");
-                    break;
-                }
+                reader.RuleId = rule.Id;
+                var why = winner.Effect > rule.Effect ? $"its {winner.Effect.ToString().ToLowerInvariant()} wins" : "it comes first";
+                reader.Error(new Mark(0, rule.Line, 1), $"this rule can never decide: rule '{winner.Id}' (line {winner.Line}) has the same match, no conditions, and {why}");
             }
         }
     }

@@ -1,0 +1,50 @@
+using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Benchmarks;
+
+/// <summary>A grain that does nothing: its call cost is the floor every decision is measured against.</summary>
+public interface IPingGrain : IGrainWithStringKey
+{
+    Task<int> Ping(int value);
+}
+
+public sealed class PingGrain : Grain, IPingGrain
+{
+    public Task<int> Ping(int value) => Task.FromResult(value);
+}
+
+/// <summary>
+/// The raw Orleans baseline measured in the same run as the policy benchmarks: one no-op grain call on a local
+/// silo (through the silo's own grain factory, so no network), on the same machine and runtime.
+/// </summary>
+[MemoryDiagnoser]
+public class OrleansPingBenchmarks
+{
+    private IHost _host = null!;
+    private IPingGrain _grain = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort: 21111, gatewayPort: 40000));
+        _host = builder.Build();
+        _host.StartAsync().GetAwaiter().GetResult();
+        _grain = _host.Services.GetRequiredService<IGrainFactory>().GetGrain<IPingGrain>("bench/ping");
+        _grain.Ping(0).GetAwaiter().GetResult();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _host.StopAsync().GetAwaiter().GetResult();
+        _host.Dispose();
+    }
+
+    [Benchmark]
+    public Task<int> Orleans_ping() => _grain.Ping(1);
+}
