@@ -112,7 +112,7 @@ internal sealed record CreateTokenBody
 }
 
 /// <summary>Body of <c>POST /v1/decide</c>: an action request; the agent token travels in the Authorization header.</summary>
-internal sealed record DecideBody
+internal record DecideBody
 {
     public required string RequestId { get; init; }
     public required string AgentId { get; init; }

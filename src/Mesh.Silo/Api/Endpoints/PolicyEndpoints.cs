@@ -127,21 +127,7 @@ internal sealed record SimulateBody
 }
 
 /// <summary>A recorded request: the fields of a decide body, and optionally when it was decided.</summary>
-internal sealed record RecordedRequest
+internal sealed record RecordedRequest : DecideBody
 {
-    public string? RequestId { get; init; }
-    public required string AgentId { get; init; }
-    public required string Tool { get; init; }
-    public required string Operation { get; init; }
-    public string? Target { get; init; }
-    public string? CredentialId { get; init; }
-    public string[]? DataLabels { get; init; }
-    public string? Workflow { get; init; }
-    public string? SessionId { get; init; }
-    public Dictionary<string, string>? Attributes { get; init; }
-    public Dictionary<string, string>? Evidence { get; init; }
-    public string? ArgumentsDigest { get; init; }
-    public string? Arguments { get; init; }
-    public string? ApprovalId { get; init; }
     public DateTimeOffset? DecidedAt { get; init; }
 }
