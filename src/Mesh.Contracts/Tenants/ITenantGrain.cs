@@ -43,17 +43,11 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Stops shadow evaluation.</summary>
     Task<TenantInfo> StopShadow();
 
-    /// <summary>Adds an agent to the tenant's index (called by the agent grain when it registers).</summary>
-    Task AddAgent(string agentId);
-
-    /// <summary>The ids of the tenant's agents.</summary>
+    /// <summary>The ids of the tenant's agents (from the sharded agent index).</summary>
     [ReadOnly]
     Task<ImmutableArray<string>> ListAgents();
 
-    /// <summary>Tracks an approval as pending (true) or decided (false) (called by the approval grain).</summary>
-    Task TrackApproval(string approvalId, bool pending);
-
-    /// <summary>The ids of approvals that were pending when last tracked.</summary>
+    /// <summary>The ids of approvals that were pending when last tracked (from the sharded approval index).</summary>
     [ReadOnly]
     Task<ImmutableArray<string>> ListPendingApprovals();
 }
@@ -79,9 +73,6 @@ public sealed record TenantInfo
 
     /// <summary>Who paused the tenant.</summary>
     [Id(5)] public string? PausedBy { get; init; }
-
-    /// <summary>How many agents are registered.</summary>
-    [Id(6)] public int Agents { get; init; }
 
     /// <summary>The version running in shadow (0: none).</summary>
     [Id(7)] public long ShadowPolicyVersion { get; init; }

@@ -59,7 +59,7 @@ internal sealed partial class AgentGrain(
         await ValidateAsync(registration);
 
         // Index first: an indexed agent whose registration did not complete lists as unregistered, never goes missing.
-        await GrainFactory.GetGrain<ITenantGrain>(_tenant).AddAgent(_agentId);
+        await GrainFactory.GetGrain<ITenantIndexGrain>(ITenantIndexGrain.KeyFor(_tenant, ITenantIndexGrain.Agents, _agentId)).Add(_agentId);
         var (token, hash) = AgentTokens.Issue();
         var now = clock.UtcNow;
         state.State.RegisteredBy = OperatorActor.Current;

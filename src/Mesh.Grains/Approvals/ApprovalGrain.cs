@@ -177,7 +177,8 @@ internal sealed class ApprovalGrain(
         var pending = state.State.Status == ApprovalStatus.Pending;
         if (!pending || state.State.Revision == 1)
         {
-            await GrainFactory.GetGrain<ITenantGrain>(MeshKey.TenantOf(ApprovalId)!).TrackApproval(ApprovalId, pending);
+            var index = GrainFactory.GetGrain<ITenantIndexGrain>(ITenantIndexGrain.KeyFor(MeshKey.TenantOf(ApprovalId)!, ITenantIndexGrain.Approvals, ApprovalId));
+            await (pending ? index.Add(ApprovalId) : index.Remove(ApprovalId));
         }
     }
 

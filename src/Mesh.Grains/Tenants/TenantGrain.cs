@@ -144,31 +144,17 @@ internal sealed class TenantGrain(
         return Task.FromResult<string?>(null);
     }
 
-    public async Task AddAgent(string agentId)
+    public Task<ImmutableArray<string>> ListAgents() => ListIndexAsync(ITenantIndexGrain.Agents);
+
+    public Task<ImmutableArray<string>> ListPendingApprovals() => ListIndexAsync(ITenantIndexGrain.Approvals);
+
+    private async Task<ImmutableArray<string>> ListIndexAsync(string kind)
     {
         EnsureValidKey();
-        MeshException.ThrowIfInvalid(MeshKey.TenantOf(agentId) == TenantId, $"Agent '{agentId}' does not belong to tenant '{TenantId}'.");
-        if (state.State.Agents.Add(agentId))
-        {
-            await state.WriteOrDiscardAsync(GrainContext);
-        }
+        var shards = await Task.WhenAll(Enumerable.Range(0, ITenantIndexGrain.Shards)
+            .Select(i => GrainFactory.GetGrain<ITenantIndexGrain>(ITenantIndexGrain.KeyOf(TenantId, kind, i)).List()));
+        return [.. shards.SelectMany(s => s).Order(StringComparer.Ordinal)];
     }
-
-    public Task<ImmutableArray<string>> ListAgents() => Task.FromResult(state.State.Agents.Order(StringComparer.Ordinal).ToImmutableArray());
-
-    public async Task TrackApproval(string approvalId, bool pending)
-    {
-        EnsureValidKey();
-        MeshException.ThrowIfInvalid(MeshKey.TenantOf(approvalId) == TenantId, $"Approval '{approvalId}' does not belong to tenant '{TenantId}'.");
-        var changed = pending ? state.State.PendingApprovals.Add(approvalId) : state.State.PendingApprovals.Remove(approvalId);
-        if (changed)
-        {
-            await state.WriteOrDiscardAsync(GrainContext);
-        }
-    }
-
-    public Task<ImmutableArray<string>> ListPendingApprovals() =>
-        Task.FromResult(state.State.PendingApprovals.Order(StringComparer.Ordinal).ToImmutableArray());
 
     private TenantInfo BuildInfo() => new()
     {
@@ -178,7 +164,6 @@ internal sealed class TenantGrain(
         ActivePolicyVersion = state.State.ActivePolicyVersion,
         PolicyVersions = state.State.PolicyVersions.Count,
         PausedBy = state.State.PausedBy,
-        Agents = state.State.Agents.Count,
         ShadowPolicyVersion = state.State.ShadowPolicyVersion,
     };
 

@@ -16,10 +16,6 @@ internal sealed class TenantState
 
     [Id(5)] public string? PausedBy { get; set; }
 
-    [Id(6)] public HashSet<string> Agents { get; set; } = new(StringComparer.Ordinal);
-
-    [Id(7)] public HashSet<string> PendingApprovals { get; set; } = new(StringComparer.Ordinal);
-
     [Id(8)] public long ShadowPolicyVersion { get; set; }
 }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using Mesh.Grains.Hosting;
 using Mesh.Silo.Api;
 using Mesh.Silo.Api.Http;
@@ -16,6 +17,8 @@ public static class MeshSiloHost
         ["--silo-port"] = "Mesh:SiloPort",
         ["--gateway-port"] = "Mesh:GatewayPort",
         ["--http-url"] = "Mesh:HttpUrl",
+        ["--primary-silo-port"] = "Mesh:PrimarySiloPort",
+        ["--storage"] = "Mesh:Storage",
     };
 
     /// <summary>Builds a silo configured from <paramref name="args"/>, the environment and appsettings, with its API mapped.</summary>
@@ -58,14 +61,22 @@ public static class MeshSiloHost
 
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+            var primary = options.PrimarySiloPort is { } primaryPort ? new IPEndPoint(IPAddress.Loopback, primaryPort) : null;
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primary, options.ServiceId, options.ClusterId);
             silo.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = options.ClusterId;
                 o.ServiceId = options.ServiceId;
             });
             silo.AddMeshGrains(grains => grains.ClusterSecret = options.ClusterSecret);
-            AddEmbeddedStorage(silo, Path.Combine(options.DataDir, "mesh.db"));
+            if (options.Storage == "memory")
+            {
+                AddMemoryStorage(silo);
+            }
+            else
+            {
+                AddEmbeddedStorage(silo, Path.Combine(options.DataDir, "mesh.db"));
+            }
             configureSilo?.Invoke(silo);
         });
 
@@ -75,6 +86,13 @@ public static class MeshSiloHost
         var app = builder.Build();
         app.MapMeshApi();
         return app;
+    }
+
+    private static void AddMemoryStorage(ISiloBuilder silo)
+    {
+        silo.AddMemoryGrainStorage(MeshStorage.ProviderName);
+        silo.Services.AddOptions<MemoryGrainStorageOptions>(MeshStorage.ProviderName)
+            .Configure<Orleans.Serialization.Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansBinaryStateSerializer(serializer));
     }
 
     private static void AddEmbeddedStorage(ISiloBuilder silo, string databasePath)

@@ -12,6 +12,18 @@ public sealed class MeshSiloOptions
     /// <summary>Port silos talk to each other on.</summary>
     public int SiloPort { get; set; } = 11111;
 
+    /// <summary>
+    /// For an embedded cluster of several silos on one machine: the silo port of the first (primary) silo, which the
+    /// others join. Unset for the first or only silo.
+    /// </summary>
+    public int? PrimarySiloPort { get; set; }
+
+    /// <summary>
+    /// Where grain state lives in embedded mode: <c>sqlite</c> (durable, the default) or <c>memory</c> (lost on stop;
+    /// for load tests and experiments only).
+    /// </summary>
+    public string Storage { get; set; } = "sqlite";
+
     /// <summary>Port Orleans clients (agent runtimes) connect to.</summary>
     public int GatewayPort { get; set; } = 30000;
 
@@ -49,6 +61,16 @@ public sealed class MeshSiloOptions
         if (GatewayPort is < 1 or > 65535)
         {
             yield return $"Mesh:GatewayPort {GatewayPort} is not a port number (1-65535).";
+        }
+
+        if (Storage is not ("sqlite" or "memory"))
+        {
+            yield return $"Mesh:Storage '{Storage}' must be sqlite or memory.";
+        }
+
+        if (PrimarySiloPort is < 1 or > 65535)
+        {
+            yield return $"Mesh:PrimarySiloPort {PrimarySiloPort} is not a port number (1-65535).";
         }
 
         if (FreeAuthFailures is < 1 or > 1_000_000)

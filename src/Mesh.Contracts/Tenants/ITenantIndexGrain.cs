@@ -1,0 +1,48 @@
+using System.Collections.Immutable;
+
+namespace Mesh.Contracts.Tenants;
+
+/// <summary>
+/// One shard of a tenant's index of agents or pending approvals (key <c>tenant/agents-NN</c>,
+/// <c>tenant/approvals-NN</c>). Sharded, so registering many agents or opening many approvals never rewrites one
+/// ever-growing state, and never queues behind the tenant grain that every decision reads.
+/// </summary>
+public interface ITenantIndexGrain : IGrainWithStringKey
+{
+    /// <summary>Shards per tenant and kind.</summary>
+    public const int Shards = 32;
+
+    /// <summary>Index of agents.</summary>
+    public const string Agents = "agents";
+
+    /// <summary>Index of pending approvals.</summary>
+    public const string Approvals = "approvals";
+
+    /// <summary>Adds an id (idempotent).</summary>
+    Task Add(string id);
+
+    /// <summary>Removes an id (idempotent).</summary>
+    Task Remove(string id);
+
+    /// <summary>The shard's ids.</summary>
+    [ReadOnly]
+    Task<ImmutableArray<string>> List();
+
+    /// <summary>The shard key an id belongs to.</summary>
+    public static string KeyFor(string tenant, string kind, string id) => KeyOf(tenant, kind, (int)(StableHash(id) % Shards));
+
+    /// <summary>The key of one shard.</summary>
+    public static string KeyOf(string tenant, string kind, int shard) => $"{tenant}/{kind}-{shard:D2}";
+
+    // string.GetHashCode is randomised per process; shards must agree across silos and restarts (FNV-1a).
+    private static uint StableHash(string value)
+    {
+        var hash = 2166136261u;
+        foreach (var c in value)
+        {
+            hash = unchecked((hash ^ c) * 16777619u);
+        }
+
+        return hash;
+    }
+}
