@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.Text.Json;
+using Mesh.LoadTests.Reporting;
+using Mesh.LoadTests.Scenarios;
+using Mesh.LoadTests.Targets;
+
+namespace Mesh.LoadTests;
+
+/// <summary><c>mesh-load ping|decide|http|approve|revoke</c>.</summary>
+internal static class LoadTestCli
+{
+    private static readonly Option<bool> Embedded = new("--embedded") { Description = "Start the silos in this process (memory storage) for a self-contained run." };
+    private static readonly Option<int> Silos = new("--silos") { Description = "Silos to start with --embedded.", DefaultValueFactory = _ => 1 };
+    private static readonly Option<string[]> Gateways = new("--gateway") { Description = "Without --embedded: a gateway of the running mesh, ip:port (repeat for more)." };
+    private static readonly Option<string?> Url = new("--url") { Description = "Without --embedded: the mesh's HTTP API, for set-up and votes." };
+    private static readonly Option<string?> Token = new("--token") { Description = "Without --embedded: an admin API token (default $MESH_TOKEN)." };
+    private static readonly Option<int> Agents = new("--agents") { Description = "Agents to register.", DefaultValueFactory = _ => 1000 };
+    private static readonly Option<int> Tenants = new("--tenants") { Description = "Tenants the agents are spread over.", DefaultValueFactory = _ => 4 };
+    private static readonly Option<int> Credentials = new("--credentials") { Description = "Credentials shared by the agents.", DefaultValueFactory = _ => 8 };
+    private static readonly Option<int> Rules = new("--rules") { Description = "Rules in each tenant's policy.", DefaultValueFactory = _ => 100 };
+    private static readonly Option<int> Concurrency = new("--concurrency") { Description = "Closed loop: callers each sending as soon as their last call returned.", DefaultValueFactory = _ => 64 };
+    private static readonly Option<double?> Rate = new("--rate") { Description = "Open loop: calls per second, each measured from its intended send time." };
+    private static readonly Option<double> Duration = new("--duration") { Description = "Seconds measured.", DefaultValueFactory = _ => 30 };
+    private static readonly Option<double> Warmup = new("--warmup") { Description = "Seconds of load before measuring.", DefaultValueFactory = _ => 5 };
+    private static readonly Option<bool> WithBaseline = new("--with-baseline") { Description = "Also run ping at the same load in the same run; adds baseline_ping_ops_per_sec and ratio_to_ping." };
+    private static readonly Option<string?> JsonFile = new("--json") { Description = "Write the results to this file (a JSON array, one object per scenario)." };
+    private static readonly Option<int> Revocations = new("--revocations") { Description = "revoke: how many revocations to measure.", DefaultValueFactory = _ => 3 };
+    private static readonly Option<bool> Quiet = new("--quiet") { Description = "No progress lines." };
+
+    public static Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("""
+            mesh-load: decision throughput and latency against the raw Orleans ceiling.
+
+            Examples:
+              mesh-load decide --embedded --silos 1 --concurrency 64 --with-baseline --json decide.json
+              mesh-load revoke --embedded --silos 3 --agents 100000
+              mesh-load http --gateway 127.0.0.1:30000 --url http://127.0.0.1:8080 --token $MESH_TOKEN --rate 2000
+            """);
+        root.Subcommands.Add(Scenario("ping", "A no-op grain call through the same client and harness: the ceiling.", Scenarios.Scenarios.PingAsync));
+        root.Subcommands.Add(Scenario("decide", "Decisions through the SDK: allowed, denied, rate-limited and approval-requiring requests.", Scenarios.Scenarios.DecideAsync));
+        root.Subcommands.Add(Scenario("http", "The same decisions through POST /v1/decide.", Scenarios.Scenarios.HttpAsync));
+        root.Subcommands.Add(Scenario("approve", "Approval round trips: decision, approval, a vote over the API, the runtime proceeds.", Scenarios.Scenarios.ApproveAsync));
+        root.Subcommands.Add(Scenario("revoke", "Revoke a credential shared by every agent while decisions run on all silos.", RevokeScenario.RunAsync));
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                Console.Error.WriteLine("error: " + error.Message);
+            }
+
+            return Task.FromResult(2);
+        }
+
+        return parse.InvokeAsync();
+    }
+
+    private static Command Scenario(string name, string description, Func<LoadTarget, LoadOptions, CancellationToken, Task<ScenarioReport>> run)
+    {
+        var command = new Command(name, description)
+        {
+            Embedded, Silos, Gateways, Url, Token, Agents, Tenants, Credentials, Rules, Concurrency, Rate, Duration, Warmup, WithBaseline, JsonFile, Revocations, Quiet,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = Read(parse);
+            if (!options.Embedded && (options.Gateways.Count == 0 || options.Url is null || options.Token is null))
+            {
+                Console.Error.WriteLine("error: without --embedded, give --gateway, --url and --token (or MESH_TOKEN).");
+                return 2;
+            }
+
+            Console.Error.WriteLine($"{name}: {options.Describe()}");
+            await using var target = options.Embedded
+                ? await LoadTarget.StartEmbeddedAsync(options.Silos)
+                : await LoadTarget.ConnectAsync(options.Gateways, new Uri(options.Url!.EndsWith('/') ? options.Url : options.Url + "/"), options.Token!);
+            var reports = new List<ScenarioReport>();
+            var report = await run(target, options, cancellationToken);
+            if (options.WithBaseline && name != "ping")
+            {
+                var ping = await Scenarios.Scenarios.PingAsync(target, options, cancellationToken);
+                reports.Add(ping);
+                report = report with { BaselinePingOpsPerSec = ping.OpsPerSec, RatioToPing = Math.Round(report.OpsPerSec / ping.OpsPerSec, 3) };
+            }
+
+            reports.Insert(0, report);
+            foreach (var r in reports)
+            {
+                r.Print();
+            }
+
+            if (options.JsonFile is { } file)
+            {
+                await File.WriteAllTextAsync(file, JsonSerializer.Serialize(reports, ScenarioReport.Json), cancellationToken);
+            }
+
+            return report.Errors > 0 || report.StaleAllows > 0 ? 1 : 0;
+        });
+        return command;
+    }
+
+    private static LoadOptions Read(ParseResult parse) => new()
+    {
+        Embedded = parse.GetValue(Embedded),
+        Silos = Math.Max(1, parse.GetValue(Silos)),
+        Gateways = parse.GetValue(Gateways) ?? [],
+        Url = parse.GetValue(Url),
+        Token = parse.GetValue(Token) ?? Environment.GetEnvironmentVariable("MESH_TOKEN"),
+        Agents = Math.Max(1, parse.GetValue(Agents)),
+        Tenants = Math.Max(1, parse.GetValue(Tenants)),
+        Credentials = Math.Max(1, parse.GetValue(Credentials)),
+        Rules = Math.Max(4, parse.GetValue(Rules)),
+        Concurrency = Math.Max(1, parse.GetValue(Concurrency)),
+        Rate = parse.GetValue(Rate),
+        Duration = TimeSpan.FromSeconds(Math.Max(0.5, parse.GetValue(Duration))),
+        Warmup = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(Warmup))),
+        WithBaseline = parse.GetValue(WithBaseline),
+        JsonFile = parse.GetValue(JsonFile),
+        Revocations = Math.Max(1, parse.GetValue(Revocations)),
+        Quiet = parse.GetValue(Quiet),
+    };
+}

@@ -1,0 +1,3 @@
+using Mesh.LoadTests;
+
+return await LoadTestCli.RunAsync(args);

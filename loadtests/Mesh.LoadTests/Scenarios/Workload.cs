@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Mesh.Contracts.Decisions;
+using Mesh.LoadTests.Targets;
+
+namespace Mesh.LoadTests.Scenarios;
+
+/// <summary>
+/// The agents, credentials and policies a decision scenario runs against, and the request mix: mostly allowed
+/// reads, some policy denies, rate-limited searches, approval-requiring deploys and unknown tools (default deny).
+/// </summary>
+internal sealed class Workload
+{
+    private Workload(string[] agents, string[] tokens, string[] credentials)
+    {
+        Agents = agents;
+        Tokens = tokens;
+        Credentials = credentials;
+    }
+
+    public string[] Agents { get; }
+
+    public string[] Tokens { get; }
+
+    /// <summary>The credential each agent uses, by agent index.</summary>
+    public string[] Credentials { get; }
+
+    public static async Task<Workload> SetUpAsync(LoadTarget target, LoadOptions options, string prefix, Func<int, string> policy)
+    {
+        var tenants = Enumerable.Range(0, Math.Max(1, options.Tenants)).Select(t => $"{prefix}{t}").ToArray();
+        var perTenant = Math.Max(1, options.Credentials / tenants.Length);
+        for (var t = 0; t < tenants.Length; t++)
+        {
+            await target.Operator.PublishAsync(tenants[t], policy(options.Rules));
+            for (var c = 0; c < perTenant; c++)
+            {
+                await target.Operator.IssueCredentialAsync($"{tenants[t]}/cred-{c}");
+            }
+        }
+
+        var agents = new string[options.Agents];
+        var tokens = new string[options.Agents];
+        var credentials = new string[options.Agents];
+        await Parallel.ForEachAsync(Enumerable.Range(0, options.Agents), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
+        {
+            var tenant = tenants[i % tenants.Length];
+            agents[i] = $"{tenant}/agent-{i}";
+            credentials[i] = $"{tenant}/cred-{i / tenants.Length % perTenant}";
+            tokens[i] = await target.Operator.RegisterAsync(agents[i], ["coder"], [credentials[i]]);
+        });
+
+        return new Workload(agents, tokens, credentials);
+    }
+
+    /// <summary>The decision mix, by share of requests out of 20.</summary>
+    public ActionRequest Request(long sequence)
+    {
+        // Spread consecutive requests over agents with a stride coprime to most agent counts.
+        var agent = (int)(sequence * 7919 % Agents.Length);
+        var (tool, operation, target) = (sequence % 20) switch
+        {
+            < 14 => ("git", "pull", "github.com/acme/app"),
+            14 or 15 => ("git", "push-force", "github.com/acme/app"),
+            16 or 17 => ("search", "query", "orleans"),
+            18 => ("deploy", "run", "prod"),
+            _ => ("fax", "send", "+1-555-0100"),
+        };
+        return new ActionRequest
+        {
+            RequestId = $"r{sequence}",
+            AgentId = Agents[agent],
+            AgentToken = Tokens[agent],
+            Tool = tool,
+            Operation = operation,
+            Target = target,
+            CredentialId = tool == "git" ? Credentials[agent] : null,
+        };
+    }
+
+    public static string Label(Decision decision) => decision.Effect switch
+    {
+        Effect.Allow => "allow",
+        Effect.RequireApproval => "require_approval",
+        _ => "deny:" + decision.Reason.ToWire(),
+    };
+
+    /// <summary>A policy of <paramref name="rules"/> rules: the rules the mix exercises plus rules for other tools.</summary>
+    public static string DecisionPolicy(int rules)
+    {
+        var text = new StringBuilder("""
+            apiVersion: mesh/v1
+            kind: Policy
+            rules:
+              - id: read
+                effect: allow
+                match: { tools: [git], operations: [pull, fetch, clone], roles: [coder] }
+              - id: no-force-push
+                effect: deny
+                match: { tools: [git], operations: [push-force] }
+              - id: search
+                effect: allow
+                match: { tools: [search] }
+                limits: { per_agent_tool: "1/10s" }
+              - id: deploys-need-approval
+                effect: require_approval
+                match: { tools: [deploy] }
+                approval: { groups: [ops] }
+
+            """);
+        for (var i = 4; i < rules; i++)
+        {
+            text.Append($"  - id: other-{i}\n    effect: allow\n    match: {{ tools: [tool-{i}], roles: [coder] }}\n    when: request.workflow == \"w{i}\"\n");
+        }
+
+        return text.ToString();
+    }
+
+    public static ConcurrentDictionary<string, long> Merge(IEnumerable<IReadOnlyDictionary<string, long>> parts)
+    {
+        var merged = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (key, value) in parts.SelectMany(p => p))
+        {
+            merged.AddOrUpdate(key, value, (_, n) => n + value);
+        }
+
+        return merged;
+    }
+}

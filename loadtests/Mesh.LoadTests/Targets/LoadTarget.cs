@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Sockets;
+using Mesh.Client;
+using Microsoft.AspNetCore.Builder;
+using Mesh.Silo.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace Mesh.LoadTests.Targets;
+
+/// <summary>
+/// The mesh under test and the clients that drive it: an Orleans client (the same one for ping and decisions), the
+/// SDK gate over it, the HTTP API addresses and an operator.
+/// </summary>
+internal sealed class LoadTarget : IAsyncDisposable
+{
+    private readonly List<WebApplication> _silos;
+    private readonly IHost _clientHost;
+    private readonly string? _dataDir;
+
+    private LoadTarget(List<WebApplication> silos, IHost clientHost, IReadOnlyList<Uri> http, string? adminToken, IMeshOperator @operator, string? dataDir, int siloCount)
+    {
+        _silos = silos;
+        _clientHost = clientHost;
+        HttpBases = http;
+        AdminToken = adminToken;
+        Operator = @operator;
+        _dataDir = dataDir;
+        SiloCount = siloCount;
+        Client = clientHost.Services.GetRequiredService<IClusterClient>();
+        Gate = MeshGate.FromClusterClient(Client, new MeshGateOptions { DecisionTimeout = TimeSpan.FromSeconds(30) });
+    }
+
+    public IClusterClient Client { get; }
+
+    public IMeshGate Gate { get; }
+
+    public IReadOnlyList<Uri> HttpBases { get; }
+
+    public string? AdminToken { get; }
+
+    public IMeshOperator Operator { get; }
+
+    public int SiloCount { get; }
+
+    /// <summary>Starts <paramref name="silos"/> silos in this process (memory storage, one embedded cluster) and connects.</summary>
+    public static async Task<LoadTarget> StartEmbeddedAsync(int silos)
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "mesh-load-" + Guid.NewGuid().ToString("N"));
+        var hosts = new List<WebApplication>();
+        var gateways = new List<IPEndPoint>();
+        var http = new List<Uri>();
+        int? primary = null;
+        for (var i = 0; i < silos; i++)
+        {
+            var ports = FreePorts(3);
+            string[] args =
+            [
+                "--data-dir", dataDir, "--storage", "memory", "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}",
+                "--http-url", $"http://127.0.0.1:{ports[2]}", "--Logging:LogLevel:Default", "Error", "--Mesh:FreeAuthFailures", "1000000",
+                .. primary is { } p ? new[] { "--primary-silo-port", $"{p}" } : [],
+            ];
+            var host = MeshSiloHost.Build(args);
+            await host.StartAsync();
+            hosts.Add(host);
+            primary ??= ports[0];
+            gateways.Add(new IPEndPoint(IPAddress.Loopback, ports[1]));
+            http.Add(new Uri($"http://127.0.0.1:{ports[2]}/"));
+        }
+
+        var client = await ConnectAsync(gateways);
+        var token = (await File.ReadAllTextAsync(Path.Combine(dataDir, "admin.token"))).Trim();
+        var grains = hosts[0].Services.GetRequiredService<IGrainFactory>();
+        return new LoadTarget(hosts, client, http, token, new GrainOperator(grains), dataDir, silos);
+    }
+
+    /// <summary>Attaches to a running mesh: its gateways for the Orleans client, its HTTP API (with an admin token) for set-up.</summary>
+    public static async Task<LoadTarget> ConnectAsync(IReadOnlyList<string> gateways, Uri url, string token)
+    {
+        var endpoints = gateways.Select(g => IPEndPoint.TryParse(g, out var e) ? e : throw new ArgumentException($"'{g}' is not a gateway endpoint (ip:port).")).ToList();
+        var client = await ConnectAsync(endpoints);
+        var http = new HttpClient { BaseAddress = url };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var hosts = await client.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        return new LoadTarget([], client, [url], token, new HttpOperator(http), null, hosts.Count);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _clientHost.StopAsync();
+        _clientHost.Dispose();
+        foreach (var silo in Enumerable.Reverse(_silos))
+        {
+            await silo.StopAsync();
+            await silo.DisposeAsync();
+        }
+
+        if (_dataDir is not null && Directory.Exists(_dataDir))
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+    }
+
+    private static async Task<IHost> ConnectAsync(IReadOnlyList<IPEndPoint> gateways)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.UseOrleansClient(client =>
+        {
+            client.UseStaticClustering([.. gateways]);
+            client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = ("mesh", "mesh"));
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
+        foreach (var listener in listeners)
+        {
+            listener.Start();
+        }
+
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        foreach (var listener in listeners)
+        {
+            listener.Stop();
+        }
+
+        return ports;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+
+namespace Mesh.LoadTests.Tests;
+
+/// <summary>
+/// A short run of every scenario against embedded silos: it completes and reports sane fields. Speed is measured by
+/// the tool itself (docs/PERFORMANCE.md), never asserted here.
+/// </summary>
+public sealed class ScenarioSmokeTests
+{
+    private static async Task<JsonElement[]> RunAsync(params string[] args)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"mesh-load-{Guid.NewGuid():N}.json");
+        try
+        {
+            var exit = await LoadTestCli.RunAsync([.. args, "--embedded", "--duration", "1.5", "--warmup", "0.5", "--agents", "40", "--quiet", "--json", file]);
+            Assert.Equal(0, exit);
+            return [.. JsonDocument.Parse(await File.ReadAllTextAsync(file)).RootElement.EnumerateArray()];
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static void AssertSane(JsonElement report, string scenario)
+    {
+        Assert.Equal(scenario, report.GetProperty("scenario").GetString());
+        Assert.True(report.GetProperty("ops").GetInt64() > 0, $"{scenario}: no operations measured");
+        Assert.True(report.GetProperty("ops_per_sec").GetDouble() > 0);
+        Assert.Equal(0, report.GetProperty("errors").GetInt64());
+        var p50 = report.GetProperty("p50_us").GetInt64();
+        var p99 = report.GetProperty("p99_us").GetInt64();
+        Assert.True(p50 > 0 && p50 <= p99 && p99 <= report.GetProperty("p999_us").GetInt64() && p99 <= report.GetProperty("max_us").GetInt64(), $"{scenario}: percentiles out of order");
+        foreach (var field in new[] { "silos", "agents", "credentials", "rules", "concurrency", "duration_s", "effects" })
+        {
+            Assert.True(report.TryGetProperty(field, out _), $"{scenario}: no '{field}'");
+        }
+    }
+
+    [Fact]
+    public async Task Decide_with_baseline_reports_the_mix_and_the_ratio_to_ping()
+    {
+        var reports = await RunAsync("decide", "--concurrency", "8", "--with-baseline");
+
+        var decide = reports[0];
+        AssertSane(decide, "decide");
+        AssertSane(reports[1], "ping");
+        var effects = decide.GetProperty("effects");
+        Assert.True(effects.TryGetProperty("allow", out _));
+        Assert.True(effects.TryGetProperty("deny:policy", out _));
+        Assert.True(effects.TryGetProperty("deny:default", out _));
+        Assert.True(effects.TryGetProperty("require_approval", out _));
+        Assert.True(decide.GetProperty("ratio_to_ping").GetDouble() > 0);
+        Assert.Equal(reports[1].GetProperty("ops_per_sec").GetDouble(), decide.GetProperty("baseline_ping_ops_per_sec").GetDouble());
+    }
+
+    [Fact]
+    public async Task Http_decisions_run_open_loop()
+    {
+        var reports = await RunAsync("http", "--rate", "200");
+
+        AssertSane(reports[0], "http");
+        Assert.Equal(200, reports[0].GetProperty("rate").GetDouble());
+    }
+
+    [Fact]
+    public async Task Approval_round_trips_end_allowed()
+    {
+        var reports = await RunAsync("approve", "--concurrency", "4");
+
+        AssertSane(reports[0], "approve");
+        var effects = reports[0].GetProperty("effects");
+        Assert.Equal(reports[0].GetProperty("ops").GetInt64(), effects.GetProperty("allow").GetInt64());
+    }
+
+    [Fact]
+    public async Task Revoke_on_two_silos_reports_no_stale_allows()
+    {
+        var reports = await RunAsync("revoke", "--silos", "2", "--concurrency", "8", "--revocations", "2");
+
+        var revoke = reports[0];
+        AssertSane(revoke, "revoke");
+        Assert.Equal(2, revoke.GetProperty("silos").GetInt32());
+        Assert.Equal(0, revoke.GetProperty("stale_allows").GetInt64());
+        Assert.True(revoke.GetProperty("revoke_return_ms").GetDouble() > 0);
+        Assert.True(revoke.GetProperty("fleet_deny_ms").GetDouble() >= revoke.GetProperty("revoke_return_ms").GetDouble());
+        Assert.True(revoke.GetProperty("effects").TryGetProperty("deny:credential_revoked", out _));
+    }
+
+    [Fact]
+    public async Task Ping_is_the_baseline()
+    {
+        var reports = await RunAsync("ping", "--concurrency", "8");
+
+        AssertSane(reports[0], "ping");
+    }
+}
