@@ -22,7 +22,11 @@ public interface ICredentialGrain : IGrainWithStringKey
     [ReadOnly]
     Task<CredentialInfo> GetInfo();
 
-    /// <summary>Is it usable for this tool, operation and target right now? (Decision path.)</summary>
+    /// <summary>Everything a silo needs to judge the credential locally, with the revision it was taken at.</summary>
+    [ReadOnly]
+    Task<CredentialSnapshot> GetSnapshot();
+
+    /// <summary>Is it usable for this tool, operation and target right now? (Asks the grain; decisions use the silo's view.)</summary>
     [ReadOnly]
     ValueTask<CredentialCheck> Check(string tool, string operation, string? target);
 

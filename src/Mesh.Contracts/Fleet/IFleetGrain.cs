@@ -32,4 +32,7 @@ public sealed record FleetStatus
 
     /// <summary>When it last changed.</summary>
     [Id(3)] public DateTimeOffset? ChangedAt { get; init; }
+
+    /// <summary>Increases with every change; silos keep the newest they have seen.</summary>
+    [Id(4)] public long Revision { get; init; }
 }

@@ -61,7 +61,7 @@ internal sealed partial class AgentGrain
             return ParentDeny(ReasonCode.CredentialUnknown, $"Parent agent '{_agentId}' does not hold credential '{credential}'.");
         }
 
-        var gate = await GrainFactory.GetGrain<ITenantGrain>(_tenant).GetGate();
+        var gate = await TenantGateAsync();
         var policy = await policies.GetAsync(_tenant, gate.PolicyVersion);
         var input = Input(registration, check.Tool, check.Operation, check.Target, check.Workflow, check.DataLabels, check.Attributes, check.Evidence,
             check.CredentialId, null, check.SessionId, new SessionMemory.Session(check.SessionLabels, check.SessionActions), clock.UtcNow, networkTool: policy.Compiled.IsNetworkTool(check.Tool));
@@ -96,6 +96,9 @@ internal sealed partial class AgentGrain
         var above = await GrainFactory.GetGrain<IAgentGrain>(grandparent).CheckDelegation(check with { Depth = check.Depth + 1 });
         return above.Effect == Effect.Deny || (above.Effect == Effect.RequireApproval && own.Effect == Effect.Allow) ? above : own;
     }
+
+    private async ValueTask<TenantGate> TenantGateAsync() =>
+        view.TryGetTenant(_tenant, out var gate) ? gate : view.Apply(_tenant, await GrainFactory.GetGrain<ITenantGrain>(_tenant).GetGate());
 
     private static DelegationVerdict ParentDeny(ReasonCode reason, string message) =>
         new() { Effect = Effect.Deny, Reason = reason, Message = message };
@@ -137,13 +140,14 @@ internal sealed partial class AgentGrain
             return Deny(request, reason, $"Agent '{_agentId}' is {s.Status.ToString().ToLowerInvariant()}" + (s.StatusReason is null ? "." : $": {s.StatusReason}."), now);
         }
 
-        var fleet = await GrainFactory.GetGrain<IFleetGrain>(IFleetGrain.Key).GetStatus();
+        // Fleet, tenant and credential state come from this silo's control-plane view: memory, not grain calls.
+        var fleet = view.Fleet ?? view.Apply(await GrainFactory.GetGrain<IFleetGrain>(IFleetGrain.Key).GetStatus());
         if (fleet.EmergencyStop)
         {
             return Deny(request, ReasonCode.EmergencyStop, "The fleet-wide emergency stop is engaged" + (fleet.Reason is null ? "." : $": {fleet.Reason}."), now);
         }
 
-        var gate = await GrainFactory.GetGrain<ITenantGrain>(_tenant).GetGate();
+        var gate = await TenantGateAsync();
         if (gate.Paused)
         {
             return Deny(request, ReasonCode.TenantPaused, $"Tenant '{_tenant}' is paused.", now);
@@ -157,11 +161,14 @@ internal sealed partial class AgentGrain
                 return Deny(request, ReasonCode.CredentialUnknown, $"Credential '{credentialId}' is not granted to agent '{_agentId}'.", now);
             }
 
-            var check = await GrainFactory.GetGrain<ICredentialGrain>(credentialId).Check(request.Tool, request.Operation, request.Target);
-            credentialVersion = check.Version;
-            if (CredentialDenial(check.Outcome) is { } credentialReason)
+            var credential = view.TryGetCredential(credentialId, out var known)
+                ? known
+                : view.Apply(await GrainFactory.GetGrain<ICredentialGrain>(credentialId).GetSnapshot());
+            var check = credential.Check(request.Tool, request.Operation, request.Target, now);
+            credentialVersion = credential.Snapshot.Version;
+            if (CredentialDenial(check) is { } credentialReason)
             {
-                return Deny(request, credentialReason, CredentialMessage(credentialId, check.Outcome), now) with { CredentialVersion = credentialVersion };
+                return Deny(request, credentialReason, CredentialMessage(credentialId, check), now) with { CredentialVersion = credentialVersion };
             }
         }
 

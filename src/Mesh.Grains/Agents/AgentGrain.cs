@@ -4,6 +4,7 @@ using Mesh.Contracts.Approvals;
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Keys;
 using Mesh.Contracts.Tenants;
+using Mesh.Grains.ControlPlane;
 using Mesh.Grains.Hosting;
 using Mesh.Grains.Policies;
 using Mesh.Grains.RateLimiting;
@@ -21,6 +22,7 @@ internal sealed partial class AgentGrain(
     [PersistentState("agent", MeshStorage.ProviderName)] IPersistentState<AgentState> state,
     PolicyCache policies,
     DestinationGuard destinations,
+    SiloControlView view,
     MeshClock clock,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain
 {

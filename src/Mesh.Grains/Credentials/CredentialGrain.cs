@@ -2,17 +2,20 @@ using Mesh.Contracts.Credentials;
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Keys;
 using Mesh.Contracts.Agents;
+using Mesh.Grains.ControlPlane;
 using Mesh.Grains.Hosting;
 using Mesh.Grains.RateLimiting;
 
 namespace Mesh.Grains.Credentials;
 
 /// <summary>
-/// A credential: scopes, expiry, status and version. Every change is durable before the call returns, and the
-/// decision path asks this grain for the live status, so a revocation is seen by the very next decision on any silo.
+/// A credential: scopes, expiry, status and version. Every change is durable, then pushed to every live silo's
+/// control-plane view, before the call returns; decisions read the view, so a revocation is seen by the very next
+/// decision on any silo without a call to this grain.
 /// </summary>
 internal sealed class CredentialGrain(
     [PersistentState("credential", MeshStorage.ProviderName)] IPersistentState<CredentialState> state,
+    ControlBroadcast broadcast,
     MeshClock clock) : Grain, ICredentialGrain
 {
     private readonly Dictionary<string, TokenBucket> _ruleBuckets = new(StringComparer.Ordinal);
@@ -44,7 +47,7 @@ internal sealed class CredentialGrain(
         state.State.IssuedAt = now;
         state.State.StatusChangedAt = now;
         state.State.IssuedBy = OperatorActor.Current;
-        await state.WriteOrDiscardAsync(GrainContext);
+        await CommitAsync();
         _matcher = new CredentialScopeMatcher(spec);
         return BuildInfo(now);
     }
@@ -85,9 +88,28 @@ internal sealed class CredentialGrain(
         state.State.Version++;
         state.State.StatusChangedAt = now;
         state.State.StatusChangedBy = OperatorActor.Current;
-        await state.WriteOrDiscardAsync(GrainContext);
+        await CommitAsync();
         _matcher = new CredentialScopeMatcher(state.State.Spec!);
         return BuildInfo(now);
+    }
+
+    public Task<CredentialSnapshot> GetSnapshot() => Task.FromResult(Snapshot());
+
+    private CredentialSnapshot Snapshot() => new()
+    {
+        CredentialId = CredentialId,
+        Status = state.State.Status,
+        Version = state.State.Version,
+        Spec = state.State.Spec,
+        Revision = state.State.Revision,
+    };
+
+    // Durable first, then pushed to every silo's view: when this returns, no decision that starts anywhere uses the old state.
+    private async Task CommitAsync()
+    {
+        state.State.Revision++;
+        await state.WriteOrDiscardAsync(GrainContext);
+        await broadcast.PublishAsync(new ControlChange { Credential = Snapshot() });
     }
 
     public Task<CredentialInfo> GetInfo() => Task.FromResult(BuildInfo(clock.UtcNow));
@@ -144,7 +166,7 @@ internal sealed class CredentialGrain(
         state.State.StatusReason = Text.Truncate(reason, 512);
         state.State.StatusChangedAt = now;
         state.State.StatusChangedBy = OperatorActor.Current;
-        await state.WriteOrDiscardAsync(GrainContext);
+        await CommitAsync();
         return BuildInfo(now);
     }
 

@@ -21,4 +21,7 @@ internal sealed class CredentialState
     [Id(6)] public string? IssuedBy { get; set; }
 
     [Id(7)] public string? StatusChangedBy { get; set; }
+
+    /// <summary>Increases with every change; silos keep the newest snapshot they have seen.</summary>
+    [Id(8)] public long Revision { get; set; }
 }

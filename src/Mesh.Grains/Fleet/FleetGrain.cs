@@ -1,4 +1,5 @@
 using Mesh.Contracts.Fleet;
+using Mesh.Grains.ControlPlane;
 using Mesh.Grains.Hosting;
 
 namespace Mesh.Grains.Fleet;
@@ -11,11 +12,12 @@ internal sealed class FleetState
 }
 
 /// <summary>
-/// The emergency stop. Decisions read it on every call (the simple mechanism of this stage; the fleet-wide-changes
-/// stage pushes it to a silo-local view instead).
+/// The emergency stop. Every change is durable, then pushed to every silo's control-plane view, before the call
+/// returns; decisions read the view.
 /// </summary>
 internal sealed class FleetGrain(
     [PersistentState("fleet", MeshStorage.ProviderName)] IPersistentState<FleetState> state,
+    ControlBroadcast broadcast,
     MeshClock clock) : Grain, IFleetGrain
 {
     public Task<FleetStatus> EngageEmergencyStop(string? reason) => SetAsync(true, Text.Truncate(reason, 512));
@@ -28,8 +30,9 @@ internal sealed class FleetGrain(
     {
         if (state.State.Status.EmergencyStop != stopped)
         {
-            state.State.Status = new FleetStatus { EmergencyStop = stopped, Reason = reason, ChangedBy = OperatorActor.Current, ChangedAt = clock.UtcNow };
+            state.State.Status = new FleetStatus { EmergencyStop = stopped, Reason = reason, ChangedBy = OperatorActor.Current, ChangedAt = clock.UtcNow, Revision = state.State.Status.Revision + 1 };
             await state.WriteOrDiscardAsync(GrainContext);
+            await broadcast.PublishAsync(new ControlChange { Fleet = state.State.Status });
         }
 
         return state.State.Status;

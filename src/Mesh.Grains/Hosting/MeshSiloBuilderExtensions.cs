@@ -1,3 +1,4 @@
+using Mesh.Grains.ControlPlane;
 using Mesh.Grains.Policies;
 using Mesh.Grains.Security;
 using Mesh.Policy.Destinations;
@@ -30,6 +31,9 @@ public static class MeshSiloBuilderExtensions
             return new DestinationGuard(resolver, options.ResolveTimeout);
         });
         builder.Services.AddSingleton<PolicyCache>();
+        builder.Services.AddSingleton<SiloControlView>();
+        builder.Services.AddSingleton<ControlBroadcast>();
+        builder.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         builder.AddIncomingGrainCallFilter<OperatorCallGuard>();
         builder.AddOutgoingGrainCallFilter<OperatorCallStamp>();
         return builder;

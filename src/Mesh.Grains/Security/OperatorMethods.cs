@@ -9,6 +9,7 @@ namespace Mesh.Grains.Security;
 internal static class OperatorMethods
 {
     private static readonly Assembly ContractsAssembly = typeof(IAgentGrain).Assembly;
+    private static readonly Assembly GrainsAssembly = typeof(OperatorMethods).Assembly;
     private static readonly ConcurrentDictionary<MethodInfo, bool> Cache = new();
 
     /// <summary>RequestContext key carrying the cluster-internal proof.</summary>
@@ -16,5 +17,5 @@ internal static class OperatorMethods
 
     public static bool IsOperatorOnly(MethodInfo? method) =>
         method is not null && Cache.GetOrAdd(method, static m =>
-            m.DeclaringType?.Assembly == ContractsAssembly && m.GetCustomAttribute<RuntimeSurfaceAttribute>() is null);
+            (m.DeclaringType?.Assembly == ContractsAssembly || m.DeclaringType?.Assembly == GrainsAssembly) && m.GetCustomAttribute<RuntimeSurfaceAttribute>() is null);
 }

@@ -3,6 +3,7 @@ using Mesh.Contracts.Errors;
 using Mesh.Contracts.Keys;
 using Mesh.Contracts.Shadow;
 using Mesh.Contracts.Tenants;
+using Mesh.Grains.ControlPlane;
 using Mesh.Grains.Hosting;
 using Mesh.Grains.Policies;
 using Mesh.Policy.Compilation;
@@ -13,6 +14,7 @@ namespace Mesh.Grains.Tenants;
 internal sealed class TenantGrain(
     [PersistentState("tenant", MeshStorage.ProviderName)] IPersistentState<TenantState> state,
     PolicyCache policies,
+    ControlBroadcast broadcast,
     MeshClock clock) : Grain, ITenantGrain
 {
     private string TenantId => this.GetPrimaryKeyString();
@@ -26,7 +28,7 @@ internal sealed class TenantGrain(
             state.State.PauseReason = Text.Truncate(reason, 512);
             state.State.PausedAt = clock.UtcNow;
             state.State.PausedBy = OperatorActor.Current;
-            await state.WriteOrDiscardAsync(GrainContext);
+            await CommitGateAsync();
         }
 
         return BuildInfo();
@@ -41,7 +43,7 @@ internal sealed class TenantGrain(
             state.State.PauseReason = null;
             state.State.PausedAt = null;
             state.State.PausedBy = OperatorActor.Current;
-            await state.WriteOrDiscardAsync(GrainContext);
+            await CommitGateAsync();
         }
 
         return BuildInfo();
@@ -61,7 +63,7 @@ internal sealed class TenantGrain(
         if (state.State.ActivePolicyVersion != version)
         {
             state.State.ActivePolicyVersion = version;
-            await state.WriteOrDiscardAsync(GrainContext);
+            await CommitGateAsync();
         }
 
         return Publication(record, record.Rules) with { ActivatedAt = clock.UtcNow };
@@ -80,7 +82,7 @@ internal sealed class TenantGrain(
         if (state.State.ShadowPolicyVersion != 0)
         {
             state.State.ShadowPolicyVersion = 0;
-            await state.WriteOrDiscardAsync(GrainContext);
+            await CommitGateAsync();
         }
 
         return BuildInfo();
@@ -118,7 +120,7 @@ internal sealed class TenantGrain(
             state.State.ShadowPolicyVersion = version;
         }
 
-        await state.WriteOrDiscardAsync(GrainContext);
+        await CommitGateAsync();
         policies.Add(TenantId, compiled);
         return (record, compiled);
     }
@@ -128,8 +130,17 @@ internal sealed class TenantGrain(
 
     public Task<TenantInfo> GetInfo() => Task.FromResult(BuildInfo());
 
-    public ValueTask<TenantGate> GetGate() =>
-        ValueTask.FromResult(new TenantGate(state.State.Paused, state.State.ActivePolicyVersion, state.State.ShadowPolicyVersion));
+    public ValueTask<TenantGate> GetGate() => ValueTask.FromResult(Gate());
+
+    private TenantGate Gate() => new(state.State.Paused, state.State.ActivePolicyVersion, state.State.ShadowPolicyVersion, state.State.Revision);
+
+    // Durable first, then pushed to every silo's view before the operator's call returns.
+    private async Task CommitGateAsync()
+    {
+        state.State.Revision++;
+        await state.WriteOrDiscardAsync(GrainContext);
+        await broadcast.PublishAsync(new ControlChange { Tenant = TenantId, Gate = Gate() });
+    }
 
     public Task<string?> GetPolicyDocument(long version)
     {

@@ -17,6 +17,9 @@ internal sealed class TenantState
     [Id(5)] public string? PausedBy { get; set; }
 
     [Id(8)] public long ShadowPolicyVersion { get; set; }
+
+    /// <summary>Increases with every change decisions depend on (pause, active and shadow versions).</summary>
+    [Id(9)] public long Revision { get; set; }
 }
 
 /// <summary>One published policy version; immutable once written.</summary>
