@@ -10,7 +10,7 @@ namespace Mesh.Contracts.Tenants;
 public interface ITenantIndexGrain : IGrainWithStringKey
 {
     /// <summary>Shards per tenant and kind.</summary>
-    public const int Shards = 32;
+    public const int Shards = 256;
 
     /// <summary>Index of agents.</summary>
     public const string Agents = "agents";

@@ -18,7 +18,7 @@ internal sealed partial class OperatorCallGuard(IOptions<MeshGrainOptions> optio
 
     public Task Invoke(IIncomingGrainCallContext context)
     {
-        if (!OperatorMethods.IsOperatorOnly(context.InterfaceMethod))
+        if (!OperatorMethods.IsOperatorOnly(context.Request))
         {
             return context.Invoke();
         }

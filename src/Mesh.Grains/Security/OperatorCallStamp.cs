@@ -12,7 +12,7 @@ internal sealed class OperatorCallStamp(IOptions<MeshGrainOptions> options) : IO
     private readonly string _secret = options.Value.EffectiveSecret;
 
     public Task Invoke(IOutgoingGrainCallContext context) =>
-        OperatorMethods.IsOperatorOnly(context.InterfaceMethod) ? InvokeStamped(context) : context.Invoke();
+        OperatorMethods.IsOperatorOnly(context.Request) ? InvokeStamped(context) : context.Invoke();
 
     private async Task InvokeStamped(IOutgoingGrainCallContext context)
     {

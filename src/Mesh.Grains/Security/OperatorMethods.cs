@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using Orleans.Serialization.Invocation;
 using Mesh.Contracts.Agents;
 using Mesh.Contracts.Security;
 
@@ -10,12 +11,21 @@ internal static class OperatorMethods
 {
     private static readonly Assembly ContractsAssembly = typeof(IAgentGrain).Assembly;
     private static readonly Assembly GrainsAssembly = typeof(OperatorMethods).Assembly;
-    private static readonly ConcurrentDictionary<MethodInfo, bool> Cache = new();
+    // Keyed by interface type and method name: Orleans may hand out a new MethodInfo per call, and reflecting over
+    // attributes on every call would cost more than the decision itself.
+    private static readonly ConcurrentDictionary<(Type Interface, string Method), bool> Cache = new();
 
     /// <summary>RequestContext key carrying the cluster-internal proof.</summary>
     public const string ProofKey = "mesh.silo-proof";
 
-    public static bool IsOperatorOnly(MethodInfo? method) =>
-        method is not null && Cache.GetOrAdd(method, static m =>
-            (m.DeclaringType?.Assembly == ContractsAssembly || m.DeclaringType?.Assembly == GrainsAssembly) && m.GetCustomAttribute<RuntimeSurfaceAttribute>() is null);
+    public static bool IsOperatorOnly(IInvokable request)
+    {
+        var type = request.GetInterfaceType();
+        if (type.Assembly != ContractsAssembly && type.Assembly != GrainsAssembly)
+        {
+            return false;
+        }
+
+        return Cache.GetOrAdd((type, request.GetMethodName()), static (_, r) => r.GetMethod().GetCustomAttribute<RuntimeSurfaceAttribute>() is null, request);
+    }
 }
