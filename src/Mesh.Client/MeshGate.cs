@@ -47,6 +47,7 @@ public sealed partial class MeshGate : IMeshGate
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering(gateways);
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.DecisionTimeout);
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = options.ClusterId;
@@ -66,7 +67,11 @@ public sealed partial class MeshGate : IMeshGate
         return gate;
     }
 
-    /// <summary>Wraps an Orleans client the application already runs (it must be connected to the mesh).</summary>
+    /// <summary>
+    /// Wraps an Orleans client the application already runs (it must be connected to the mesh). Calls without a
+    /// cancellation token are bounded by that client's response timeout (<c>ClientMessagingOptions.ResponseTimeout</c>),
+    /// so set it to the decision timeout you want.
+    /// </summary>
     public static MeshGate FromClusterClient(IClusterClient client, MeshGateOptions? options = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -111,7 +116,9 @@ public sealed partial class MeshGate : IMeshGate
             while (true)
             {
                 var remaining = until - time.GetUtcNow();
-                var serverWait = remaining < MaxServerWait ? remaining : MaxServerWait;
+                // Each long poll must end before the client's response timeout (the decision timeout) fails it.
+                var cap = _options.DecisionTimeout * 0.8 < MaxServerWait ? _options.DecisionTimeout * 0.8 : MaxServerWait;
+                var serverWait = remaining < cap ? remaining : cap;
                 if (serverWait < TimeSpan.Zero)
                 {
                     serverWait = TimeSpan.Zero;
@@ -173,13 +180,20 @@ public sealed partial class MeshGate : IMeshGate
     }
 
     // One call to the mesh within the decision timeout; anything but the caller's own cancellation becomes the
-    // fail-closed answer built by `unavailable`.
+    // fail-closed answer built by `unavailable`. The connected, uncancellable case is the hot path: no timer and no
+    // linked cancellation source per call; the Orleans client's response timeout (set to the decision timeout by
+    // Create) bounds the wait and fails the call, which becomes a deny.
     private async Task<T> CallAsync<T>(Func<IClusterClient, Task<T>> call, Func<string, T> unavailable, string agentId, string? id, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_options.DecisionTimeout);
         try
         {
+            if (!cancellationToken.CanBeCanceled && _client.Task.IsCompletedSuccessfully)
+            {
+                return await call(_client.Task.Result).ConfigureAwait(false);
+            }
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(_options.DecisionTimeout);
             var client = await _client.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
             return await call(client).WaitAsync(deadline.Token).ConfigureAwait(false);
         }
@@ -193,6 +207,18 @@ public sealed partial class MeshGate : IMeshGate
             return unavailable(Unavailable(ex));
         }
     }
+
+    /// <summary>
+    /// A no-op call through the same client and fail-closed wrapper as a decision: for health checks, and the raw
+    /// baseline load tests compare decisions with. Throws <see cref="TimeoutException"/> when the mesh does not answer.
+    /// </summary>
+    public Task<long> PingAsync(string key, long value, CancellationToken cancellationToken = default) =>
+        CallAsync(
+            client => client.GetGrain<Contracts.Diagnostics.IPingGrain>(key).Ping(value),
+            why => throw new TimeoutException(why),
+            key,
+            null,
+            cancellationToken);
 
     private string Unavailable(Exception ex) => ex is OperationCanceledException or TimeoutException
         ? $"The mesh did not answer within {_options.DecisionTimeout.TotalSeconds:0.###} s, so the SDK denies (fail closed)."

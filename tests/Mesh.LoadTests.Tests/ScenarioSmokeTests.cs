@@ -86,6 +86,7 @@ public sealed class ScenarioSmokeTests
         Assert.True(revoke.GetProperty("revoke_return_ms").GetDouble() > 0);
         Assert.True(revoke.GetProperty("fleet_deny_ms").GetDouble() >= revoke.GetProperty("revoke_return_ms").GetDouble());
         Assert.True(revoke.GetProperty("effects").TryGetProperty("deny:credential_revoked", out _));
+        Assert.False(revoke.GetProperty("effects").TryGetProperty("deny:request_id_reused", out _));
     }
 
     [Fact]

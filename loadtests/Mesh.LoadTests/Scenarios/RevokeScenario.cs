@@ -51,7 +51,7 @@ internal static class RevokeScenario
             {
                 var agent = (int)(sequence * 7919 % agents.Length);
                 var startedAt = clock.Elapsed.TotalMilliseconds;
-                var decision = await target.Gate.CheckAsync(Request(agents[agent], tokens[agent], credential, sequence), cancellationToken);
+                var decision = await target.Gate.CheckAsync(Request(agents[agent], tokens[agent], credential, $"rv{round}-{sequence}"), cancellationToken);
                 if (decision.IsAllowed && startedAt >= Volatile.Read(ref revokedAt))
                 {
                     Interlocked.Increment(ref stale);
@@ -86,9 +86,9 @@ internal static class RevokeScenario
         };
     }
 
-    private static ActionRequest Request(string agent, string token, string credential, long sequence) => new()
+    private static ActionRequest Request(string agent, string token, string credential, string requestId) => new()
     {
-        RequestId = $"rv{sequence}",
+        RequestId = requestId,
         AgentId = agent,
         AgentToken = token,
         Tool = "git",
@@ -104,7 +104,7 @@ internal static class RevokeScenario
         var bySilo = new Dictionary<string, (string, string)>();
         for (var i = 0; i < Math.Min(agents.Length, 256) && bySilo.Count < target.SiloCount; i++)
         {
-            await target.Gate.CheckAsync(Request(agents[i], tokens[i], credential, -i - 1), cancellationToken);
+            await target.Gate.CheckAsync(Request(agents[i], tokens[i], credential, $"probe-find-{i}"), cancellationToken);
             var silo = await management.GetActivationAddress(target.Client.GetGrain<IAgentGrain>(agents[i]));
             if (silo is not null)
             {
@@ -120,7 +120,7 @@ internal static class RevokeScenario
         var pending = probes.ToList();
         for (var attempt = 0L; pending.Count > 0; attempt++)
         {
-            var results = await Task.WhenAll(pending.Select(p => target.Gate.CheckAsync(Request(p.Agent, p.Token, credential, -1_000_000 - attempt), cancellationToken)));
+            var results = await Task.WhenAll(pending.Select(p => target.Gate.CheckAsync(Request(p.Agent, p.Token, credential, $"probe-{credential}-{attempt}"), cancellationToken)));
             pending = [.. pending.Where((_, i) => results[i].IsAllowed)];
         }
 

@@ -6,7 +6,6 @@ using System.Text.Json;
 using HdrHistogram;
 using Mesh.Contracts.Approvals;
 using Mesh.Contracts.Decisions;
-using Mesh.Contracts.Diagnostics;
 using Mesh.LoadTests.Reporting;
 using Mesh.LoadTests.Running;
 using Mesh.LoadTests.Targets;
@@ -19,10 +18,11 @@ internal static class Scenarios
     /// <summary>A no-op grain call through the same client and harness: the ceiling a decision is compared with.</summary>
     public static async Task<ScenarioReport> PingAsync(LoadTarget target, LoadOptions options, CancellationToken cancellationToken)
     {
-        var grains = Enumerable.Range(0, Math.Max(1, options.Agents)).Select(i => target.Client.GetGrain<IPingGrain>($"ping/agent-{i}")).ToArray();
+        // The same gate, client and harness as decisions: only the grain method differs.
+        var keys = Enumerable.Range(0, Math.Max(1, options.Agents)).Select(i => $"ping/agent-{i}").ToArray();
         var result = await LoadRunner.RunAsync("ping", options, async sequence =>
         {
-            await grains[sequence * 7919 % grains.Length].Ping(sequence);
+            await target.Gate.PingAsync(keys[sequence * 7919 % keys.Length], sequence);
             return "ok";
         }, cancellationToken);
         return ScenarioReport.From("ping", options, target.SiloCount, result);

@@ -29,12 +29,13 @@ internal sealed class LoadTarget : IAsyncDisposable
         _dataDir = dataDir;
         SiloCount = siloCount;
         Client = clientHost.Services.GetRequiredService<IClusterClient>();
+        // Ping and decisions go through this one gate: the same client, wrapper and timeout.
         Gate = MeshGate.FromClusterClient(Client, new MeshGateOptions { DecisionTimeout = TimeSpan.FromSeconds(30) });
     }
 
     public IClusterClient Client { get; }
 
-    public IMeshGate Gate { get; }
+    public MeshGate Gate { get; }
 
     public IReadOnlyList<Uri> HttpBases { get; }
 
@@ -108,6 +109,7 @@ internal sealed class LoadTarget : IAsyncDisposable
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering([.. gateways]);
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(30));
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = ("mesh", "mesh"));
         });
         var host = builder.Build();
