@@ -89,7 +89,7 @@ internal static class Scenarios
         {
             var result = await LoadRunner.RunAsync("approve", options, async sequence =>
             {
-                var request = workload.Request(sequence * 20 + 18);
+                var request = workload.Request(sequence * 100 + 99);
                 var asked = await target.Gate.CheckAsync(request, cancellationToken);
                 if (asked.Effect != Effect.RequireApproval)
                 {

@@ -52,18 +52,22 @@ internal sealed class Workload
         return new Workload(agents, tokens, credentials);
     }
 
-    /// <summary>The decision mix, by share of requests out of 20.</summary>
+    /// <summary>
+    /// The decision mix, per 100 requests: 75 allowed reads, 10 policy denies, 8 rate-limited searches, 6 unknown tools
+    /// (default deny) and 1 deploy that needs a human. One in a hundred is already a heavy approval load: at 40,000
+    /// decisions a second it opens 400 approvals a second.
+    /// </summary>
     public ActionRequest Request(long sequence)
     {
         // Spread consecutive requests over agents with a stride coprime to most agent counts.
         var agent = (int)(sequence * 7919 % Agents.Length);
-        var (tool, operation, target) = (sequence % 20) switch
+        var (tool, operation, target) = (sequence % 100) switch
         {
-            < 14 => ("git", "pull", "github.com/acme/app"),
-            14 or 15 => ("git", "push-force", "github.com/acme/app"),
-            16 or 17 => ("search", "query", "orleans"),
-            18 => ("deploy", "run", "prod"),
-            _ => ("fax", "send", "+1-555-0100"),
+            < 75 => ("git", "pull", "github.com/acme/app"),
+            < 85 => ("git", "push-force", "github.com/acme/app"),
+            < 93 => ("search", "query", "orleans"),
+            < 99 => ("fax", "send", "+1-555-0100"),
+            _ => ("deploy", "run", "prod"),
         };
         return new ActionRequest
         {

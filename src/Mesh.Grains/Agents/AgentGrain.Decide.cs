@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using Mesh.Contracts.Agents;
 using Mesh.Contracts.Approvals;
 using Mesh.Contracts.Credentials;
@@ -97,6 +99,24 @@ internal sealed partial class AgentGrain
         return above.Effect == Effect.Deny || (above.Effect == Effect.RequireApproval && own.Effect == Effect.Allow) ? above : own;
     }
 
+    // The token is hashed and compared once; afterwards the same token string is compared in constant time directly.
+    private bool IsAuthentic(string? token)
+    {
+        if (_verifiedToken is { } known && token is not null && known.Length == token.Length
+            && CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(known.AsSpan()), MemoryMarshal.AsBytes(token.AsSpan())))
+        {
+            return true;
+        }
+
+        if (!AgentTokens.Matches(token, state.State.TokenHash))
+        {
+            return false;
+        }
+
+        _verifiedToken = token;
+        return true;
+    }
+
     private async ValueTask<TenantGate> TenantGateAsync() =>
         view.TryGetTenant(_tenant, out var gate) ? gate : view.Apply(_tenant, await GrainFactory.GetGrain<ITenantGrain>(_tenant).GetGate());
 
@@ -112,7 +132,7 @@ internal sealed partial class AgentGrain
         }
 
         // Authenticate before looking at anything else, so an unauthenticated caller learns nothing about the request.
-        if (!AgentTokens.Matches(request.AgentToken, s.TokenHash))
+        if (!IsAuthentic(request.AgentToken))
         {
             return Deny(request, ReasonCode.BadToken, "The agent token is missing or wrong.", now);
         }
@@ -122,16 +142,19 @@ internal sealed partial class AgentGrain
             return Deny(request, ReasonCode.BadRequest, "The request is malformed: " + problem + ".", now);
         }
 
-        var digest = RequestDigest.Compute(request);
+        // The digest (SHA-256 over the whole request) is needed only to compare with a remembered request or to bind an
+        // approval; most decisions need neither.
+        string? digest = null;
+        string Digest() => digest ??= RequestDigest.Compute(request);
         Decision? cached = null;
-        if (_recent.TryGet(request.RequestId, out var cachedDigest, out var previous))
+        if (_recent.TryGet(request.RequestId, out var previous))
         {
-            if (!string.Equals(cachedDigest, digest, StringComparison.Ordinal))
+            if (!string.Equals(previous.Digest, Digest(), StringComparison.Ordinal))
             {
                 return Deny(request, ReasonCode.RequestIdReused, $"Request id '{request.RequestId}' was already used for a different request; use a new id.", now);
             }
 
-            cached = previous;
+            cached = previous.Decision;
         }
 
         if (s.Status != AgentStatus.Active)
@@ -249,8 +272,8 @@ internal sealed partial class AgentGrain
         if (effect == Effect.RequireApproval)
         {
             return request.ApprovalId is null
-                ? await OpenApprovalAsync(outcome, digest, ruleId, approvalPolicy)
-                : await ConsumeApprovalAsync(outcome, registration, digest, ruleId, addresses);
+                ? await OpenApprovalAsync(outcome, Digest(), ruleId, approvalPolicy)
+                : await ConsumeApprovalAsync(outcome, registration, Digest(), ruleId, addresses);
         }
 
         var limits = new AgentRateLimiter.Limits(registration, request.Tool, rule.Id, policy.PerAgentLimit(rule), policy.PerAgentToolLimit(rule));
@@ -267,7 +290,8 @@ internal sealed partial class AgentGrain
 
         _rateLimiter.TryAcquire(limits, now);
         _sessions.RecordAllowed(request.SessionId, request.DataLabels);
-        return Remember(request, digest, outcome.Allow($"Allowed by policy rule '{ruleId}'.", ruleId, approvalId: null) with { ResolvedAddresses = addresses });
+        var allowed = outcome.Allow(policy.AllowMessage(rule), ruleId, approvalId: null);
+        return Remember(request, digest, addresses.IsEmpty ? allowed : allowed with { ResolvedAddresses = addresses });
     }
 
     private PolicyInput Input(
@@ -441,9 +465,9 @@ internal sealed partial class AgentGrain
         };
     }
 
-    private Decision Remember(ActionRequest request, string digest, Decision decision)
+    private Decision Remember(ActionRequest request, string? digest, Decision decision)
     {
-        _recent.Remember(request.RequestId, digest, decision);
+        _recent.Remember(request.RequestId, request, digest, decision);
         return decision;
     }
 

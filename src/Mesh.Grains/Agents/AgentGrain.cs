@@ -34,6 +34,7 @@ internal sealed partial class AgentGrain(
     private readonly RecentDecisions _recent = new();
     private readonly AgentRateLimiter _rateLimiter = new();
     private readonly SessionMemory _sessions = new();
+    private string? _verifiedToken;
     private string _agentId = string.Empty;
     private string _tenant = string.Empty;
     private bool _validKey;
@@ -80,6 +81,7 @@ internal sealed partial class AgentGrain(
         EnsureRegistered();
         var (token, hash) = AgentTokens.Issue();
         var now = clock.UtcNow;
+        _verifiedToken = null;
         state.State.TokenHash = hash;
         state.State.TokenIssuedAt = now;
         await state.WriteOrDiscardAsync(GrainContext);

@@ -8,23 +8,12 @@ namespace Mesh.Grains.Agents;
 /// </summary>
 internal sealed class RecentDecisions(int capacity = 4096)
 {
-    private readonly Dictionary<string, (string Digest, Decision Decision)> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly Queue<string> _order = new();
 
-    public bool TryGet(string requestId, out string digest, out Decision decision)
-    {
-        if (_entries.TryGetValue(requestId, out var entry))
-        {
-            (digest, decision) = entry;
-            return true;
-        }
+    public bool TryGet(string requestId, out Entry entry) => _entries.TryGetValue(requestId, out entry!);
 
-        digest = string.Empty;
-        decision = null!;
-        return false;
-    }
-
-    public void Remember(string requestId, string digest, Decision decision)
+    public void Remember(string requestId, ActionRequest request, string? digest, Decision decision)
     {
         if (!_entries.ContainsKey(requestId))
         {
@@ -35,6 +24,16 @@ internal sealed class RecentDecisions(int capacity = 4096)
             }
         }
 
-        _entries[requestId] = (digest, decision);
+        _entries[requestId] = new Entry(request, digest, decision);
+    }
+
+    /// <summary>A remembered decision and the request it answered; the request's digest is computed only when compared.</summary>
+    internal sealed class Entry(ActionRequest request, string? digest, Decision decision)
+    {
+        private string? _digest = digest;
+
+        public Decision Decision { get; } = decision;
+
+        public string Digest => _digest ??= RequestDigest.Compute(request);
     }
 }

@@ -14,6 +14,7 @@ internal sealed class TenantPolicy
     private readonly RateLimit?[] _perAgent;
     private readonly RateLimit?[] _perAgentTool;
     private readonly RateLimit?[] _perCredential;
+    private readonly string[] _allowMessages;
 
     public TenantPolicy(CompiledPolicy compiled)
     {
@@ -23,6 +24,7 @@ internal sealed class TenantPolicy
         _perAgent = new RateLimit?[count];
         _perAgentTool = new RateLimit?[count];
         _perCredential = new RateLimit?[count];
+        _allowMessages = new string[count];
         foreach (var rule in compiled.Rules)
         {
             if (rule.Approval is { } approval)
@@ -41,6 +43,7 @@ internal sealed class TenantPolicy
             _perAgent[rule.Index] = ToRateLimit(rule.Limits.PerAgent);
             _perAgentTool[rule.Index] = ToRateLimit(rule.Limits.PerAgentTool);
             _perCredential[rule.Index] = ToRateLimit(rule.Limits.PerCredential);
+            _allowMessages[rule.Index] = $"Allowed by policy rule '{rule.Id}'.";
         }
     }
 
@@ -54,6 +57,9 @@ internal sealed class TenantPolicy
     public ApprovalPolicy? ApprovalFor(CompiledRule rule) => _approvals[rule.Index];
 
     public RateLimit? PerAgentLimit(CompiledRule rule) => _perAgent[rule.Index];
+
+    /// <summary>The message of an allow by this rule, built once per version rather than per decision.</summary>
+    public string AllowMessage(CompiledRule rule) => _allowMessages[rule.Index];
 
     public RateLimit? PerAgentToolLimit(CompiledRule rule) => _perAgentTool[rule.Index];
 
