@@ -36,7 +36,7 @@ internal static class CredentialCommands
 
         var units = new Dictionary<char, TimeSpan> { ['s'] = TimeSpan.FromSeconds(1), ['m'] = TimeSpan.FromMinutes(1), ['h'] = TimeSpan.FromHours(1), ['d'] = TimeSpan.FromDays(1) };
         return text.Length > 1 && int.TryParse(text[..^1], out var amount) && amount > 0 && units.TryGetValue(text[^1], out var unit)
-            ? DateTimeOffset.UtcNow + (unit * amount)
+            ? TimeProvider.System.GetUtcNow() + (unit * amount)
             : throw new UsageException($"--expires-in '{text}' must look like 30m, 12h or 7d.");
     }
 
