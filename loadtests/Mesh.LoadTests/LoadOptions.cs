@@ -19,6 +19,7 @@ internal sealed record LoadOptions
     public bool WithBaseline { get; init; }
     public string? JsonFile { get; init; }
     public int Revocations { get; init; } = 3;
+    public int Approvals { get; init; } = 1;
     public bool Quiet { get; init; }
 
     public string Describe() =>

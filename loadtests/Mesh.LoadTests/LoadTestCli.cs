@@ -26,6 +26,7 @@ internal static class LoadTestCli
     private static readonly Option<string?> JsonFile = new("--json") { Description = "Write the results to this file (a JSON array, one object per scenario)." };
     private static readonly Option<int> Revocations = new("--revocations") { Description = "revoke: how many revocations to measure.", DefaultValueFactory = _ => 3 };
     private static readonly Option<bool> Quiet = new("--quiet") { Description = "No progress lines." };
+    private static readonly Option<int> Approvals = new("--approvals") { Description = "decide, http: requests per 100 that need approval (0-7).", DefaultValueFactory = _ => 1 };
 
     public static Task<int> RunAsync(string[] args)
     {
@@ -60,7 +61,7 @@ internal static class LoadTestCli
     {
         var command = new Command(name, description)
         {
-            Embedded, Silos, Gateways, Url, Token, Agents, Tenants, Credentials, Rules, Concurrency, Rate, Duration, Warmup, WithBaseline, JsonFile, Revocations, Quiet,
+            Embedded, Silos, Gateways, Url, Token, Agents, Tenants, Credentials, Rules, Concurrency, Rate, Duration, Warmup, WithBaseline, JsonFile, Revocations, Quiet, Approvals,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -119,5 +120,6 @@ internal static class LoadTestCli
         JsonFile = parse.GetValue(JsonFile),
         Revocations = Math.Max(1, parse.GetValue(Revocations)),
         Quiet = parse.GetValue(Quiet),
+        Approvals = Math.Clamp(parse.GetValue(Approvals), 0, 7),
     };
 }

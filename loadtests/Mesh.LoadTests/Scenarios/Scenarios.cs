@@ -73,7 +73,7 @@ internal static class Scenarios
     /// <summary>Full approval round trips: decision, approval opened, an approver votes over the API, the runtime proceeds.</summary>
     public static async Task<ScenarioReport> ApproveAsync(LoadTarget target, LoadOptions options, CancellationToken cancellationToken)
     {
-        var workload = await Workload.SetUpAsync(target, options with { Tenants = 1 }, "apr", Workload.DecisionPolicy);
+        var workload = await Workload.SetUpAsync(target, options with { Tenants = 1, Approvals = 1 }, "apr", Workload.DecisionPolicy);
         using var admin = new HttpClient { BaseAddress = target.HttpBases[0] };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", target.AdminToken);
         using var created = await admin.PostAsJsonAsync("v1/tokens", new { name = "load-approver", roles = new[] { "approver" }, groups = new[] { "ops" } }, cancellationToken);

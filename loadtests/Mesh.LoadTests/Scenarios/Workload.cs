@@ -11,12 +11,15 @@ namespace Mesh.LoadTests.Scenarios;
 /// </summary>
 internal sealed class Workload
 {
-    private Workload(string[] agents, string[] tokens, string[] credentials)
+    private Workload(string[] agents, string[] tokens, string[] credentials, int approvals)
     {
+        _approvalsFrom = 100 - approvals;
         Agents = agents;
         Tokens = tokens;
         Credentials = credentials;
     }
+
+    private readonly int _approvalsFrom;
 
     public string[] Agents { get; }
 
@@ -49,13 +52,13 @@ internal sealed class Workload
             tokens[i] = await target.Operator.RegisterAsync(agents[i], ["coder"], [credentials[i]]);
         });
 
-        return new Workload(agents, tokens, credentials);
+        return new Workload(agents, tokens, credentials, options.Approvals);
     }
 
     /// <summary>
-    /// The decision mix, per 100 requests: 75 allowed reads, 10 policy denies, 8 rate-limited searches, 6 unknown tools
-    /// (default deny) and 1 deploy that needs a human. One in a hundred is already a heavy approval load: at 40,000
-    /// decisions a second it opens 400 approvals a second.
+    /// The decision mix, per 100 requests: 75 allowed reads, 10 policy denies, 8 rate-limited searches, unknown tools
+    /// (default deny), and <c>--approvals</c> deploys that need a human (default 1, so 6 unknown tools). One in a hundred
+    /// is already a heavy approval load: at 50,000 decisions a second it opens 500 approvals a second.
     /// </summary>
     public ActionRequest Request(long sequence)
     {
@@ -66,7 +69,7 @@ internal sealed class Workload
             < 75 => ("git", "pull", "github.com/acme/app"),
             < 85 => ("git", "push-force", "github.com/acme/app"),
             < 93 => ("search", "query", "orleans"),
-            < 99 => ("fax", "send", "+1-555-0100"),
+            var n when n < _approvalsFrom => ("fax", "send", "+1-555-0100"),
             _ => ("deploy", "run", "prod"),
         };
         return new ActionRequest
