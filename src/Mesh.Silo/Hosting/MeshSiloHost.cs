@@ -71,7 +71,7 @@ public static class MeshSiloHost
             silo.AddMeshGrains(grains => grains.ClusterSecret = options.ClusterSecret);
             if (options.Storage == "memory")
             {
-                AddMemoryStorage(silo);
+                AddMemoryStorage(silo, options.DataDir);
             }
             else
             {
@@ -88,11 +88,12 @@ public static class MeshSiloHost
         return app;
     }
 
-    private static void AddMemoryStorage(ISiloBuilder silo)
+    private static void AddMemoryStorage(ISiloBuilder silo, string dataDir)
     {
-        silo.AddMemoryGrainStorage(MeshStorage.ProviderName);
-        silo.Services.AddOptions<MemoryGrainStorageOptions>(MeshStorage.ProviderName)
-            .Configure<Orleans.Serialization.Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansBinaryStateSerializer(serializer));
+        silo.Services.AddSingleton<OrleansBinaryStateSerializer>();
+        silo.Services.AddGrainStorage(MeshStorage.ProviderName, (services, _) => new InProcessGrainStorage(
+            InProcessGrainStorage.For(dataDir),
+            services.GetRequiredService<OrleansBinaryStateSerializer>()));
     }
 
     private static void AddEmbeddedStorage(ISiloBuilder silo, string databasePath)

@@ -19,8 +19,8 @@ public sealed class MeshSiloOptions
     public int? PrimarySiloPort { get; set; }
 
     /// <summary>
-    /// Where grain state lives in embedded mode: <c>sqlite</c> (durable, the default) or <c>memory</c> (lost on stop;
-    /// for load tests and experiments only).
+    /// Where grain state lives in embedded mode: <c>sqlite</c> (durable, the default) or <c>memory</c> (process memory
+    /// shared by the silos of this data folder in this process; lost on stop; for load tests and experiments only).
     /// </summary>
     public string Storage { get; set; } = "sqlite";
 
