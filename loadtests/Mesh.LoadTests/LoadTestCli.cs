@@ -11,7 +11,7 @@ internal static class LoadTestCli
 {
     private static readonly Option<bool> Embedded = new("--embedded") { Description = "Start the silos in this process (memory storage) for a self-contained run." };
     private static readonly Option<int> Silos = new("--silos") { Description = "Silos to start with --embedded.", DefaultValueFactory = _ => 1 };
-    private static readonly Option<string[]> Gateways = new("--gateway") { Description = "Without --embedded: a gateway of the running mesh, ip:port (repeat for more)." };
+    private static readonly Option<string[]> Gateways = new("--connect", "--gateway") { Description = "Attach to a running mesh instead of --embedded: a gateway, ip:port (repeat for more). ADO.NET clustering arrives with cluster mode." };
     private static readonly Option<string?> Url = new("--url") { Description = "Without --embedded: the mesh's HTTP API, for set-up and votes." };
     private static readonly Option<string?> Token = new("--token") { Description = "Without --embedded: an admin API token (default $MESH_TOKEN)." };
     private static readonly Option<int> Agents = new("--agents") { Description = "Agents to register.", DefaultValueFactory = _ => 1000 };
@@ -36,7 +36,7 @@ internal static class LoadTestCli
             Examples:
               mesh-load decide --embedded --silos 1 --concurrency 64 --with-baseline --json decide.json
               mesh-load revoke --embedded --silos 3 --agents 100000
-              mesh-load http --gateway 127.0.0.1:30000 --url http://127.0.0.1:8080 --token $MESH_TOKEN --rate 2000
+              mesh-load http --connect 127.0.0.1:30000 --url http://127.0.0.1:8080 --token $MESH_TOKEN --rate 2000
             """);
         root.Subcommands.Add(Scenario("ping", "A no-op grain call through the same client and harness: the ceiling.", Scenarios.Scenarios.PingAsync));
         root.Subcommands.Add(Scenario("decide", "Decisions through the SDK: allowed, denied, rate-limited and approval-requiring requests.", Scenarios.Scenarios.DecideAsync));
@@ -68,7 +68,13 @@ internal static class LoadTestCli
             var options = Read(parse);
             if (!options.Embedded && (options.Gateways.Count == 0 || options.Url is null || options.Token is null))
             {
-                Console.Error.WriteLine("error: without --embedded, give --gateway, --url and --token (or MESH_TOKEN).");
+                Console.Error.WriteLine("error: give --embedded, or --connect ip:port with --url and --token (or MESH_TOKEN).");
+                return 2;
+            }
+
+            if (options.Gateways.Any(g => g.Contains('=', StringComparison.Ordinal)))
+            {
+                Console.Error.WriteLine("error: --connect takes gateway endpoints (ip:port); attaching through ADO.NET clustering needs cluster mode, which this build does not have yet.");
                 return 2;
             }
 
