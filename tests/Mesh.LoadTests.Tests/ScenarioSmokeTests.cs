@@ -8,12 +8,14 @@ namespace Mesh.LoadTests.Tests;
 /// </summary>
 public sealed class ScenarioSmokeTests
 {
-    private static async Task<JsonElement[]> RunAsync(params string[] args)
+    private static Task<JsonElement[]> RunAsync(params string[] args) => RunTargetAsync([.. args, "--embedded"]);
+
+    private static async Task<JsonElement[]> RunTargetAsync(string[] args)
     {
         var file = Path.Combine(Path.GetTempPath(), $"mesh-load-{Guid.NewGuid():N}.json");
         try
         {
-            var exit = await LoadTestCli.RunAsync([.. args, "--embedded", "--duration", "1.5", "--warmup", "0.5", "--agents", "40", "--quiet", "--json", file]);
+            var exit = await LoadTestCli.RunAsync([.. args, "--duration", "1.5", "--warmup", "0.5", "--agents", "40", "--quiet", "--json", file]);
             Assert.Equal(0, exit);
             return [.. JsonDocument.Parse(await File.ReadAllTextAsync(file)).RootElement.EnumerateArray()];
         }
@@ -87,6 +89,17 @@ public sealed class ScenarioSmokeTests
         Assert.True(revoke.GetProperty("fleet_deny_ms").GetDouble() >= revoke.GetProperty("revoke_return_ms").GetDouble());
         Assert.True(revoke.GetProperty("effects").TryGetProperty("deny:credential_revoked", out _));
         Assert.False(revoke.GetProperty("effects").TryGetProperty("deny:request_id_reused", out _));
+    }
+
+    [Fact]
+    public async Task Connect_attaches_to_a_running_silo()
+    {
+        await using var mesh = await Mesh.Testing.EmbeddedMesh.StartAsync();
+
+        var reports = await RunTargetAsync(["decide", "--concurrency", "4", "--connect", $"127.0.0.1:{mesh.GatewayPort}", "--url", mesh.HttpBase.ToString(), "--token", mesh.AdminToken]);
+
+        AssertSane(reports[0], "decide");
+        Assert.Equal(1, reports[0].GetProperty("silos").GetInt32());
     }
 
     [Fact]
