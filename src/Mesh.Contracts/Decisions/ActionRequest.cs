@@ -30,8 +30,18 @@ public sealed record ActionRequest
     /// <summary>The credential the runtime will use, <c>tenant/credential</c>, if any.</summary>
     [Id(6)] public string? CredentialId { get; init; }
 
+    // Empty collections are kept as default/null in the fields, so the wire carries one byte for them instead of a
+    // surrogate that allocates on every call; the properties always read as non-null collections.
+    [Id(7)] private ImmutableArray<string> _dataLabels;
+    [Id(10)] private ImmutableDictionary<string, string>? _attributes;
+    [Id(11)] private ImmutableDictionary<string, string>? _evidence;
+
     /// <summary>Labels of the data the action carries, e.g. <c>confidential</c>.</summary>
-    [Id(7)] public ImmutableArray<string> DataLabels { get; init; } = ImmutableArray<string>.Empty;
+    public ImmutableArray<string> DataLabels
+    {
+        get => _dataLabels.IsDefault ? ImmutableArray<string>.Empty : _dataLabels;
+        init => _dataLabels = value.IsDefaultOrEmpty ? default : value;
+    }
 
     /// <summary>The workflow the action belongs to, e.g. <c>release</c>.</summary>
     [Id(8)] public string? Workflow { get; init; }
@@ -40,10 +50,18 @@ public sealed record ActionRequest
     [Id(9)] public string? SessionId { get; init; }
 
     /// <summary>Free-form attributes policies may test.</summary>
-    [Id(10)] public ImmutableDictionary<string, string> Attributes { get; init; } = ImmutableDictionary<string, string>.Empty;
+    public ImmutableDictionary<string, string> Attributes
+    {
+        get => _attributes ?? ImmutableDictionary<string, string>.Empty;
+        init => _attributes = value is { Count: > 0 } ? value : null;
+    }
 
     /// <summary>Evidence the runtime presents, e.g. a ticket id or a test-run id.</summary>
-    [Id(11)] public ImmutableDictionary<string, string> Evidence { get; init; } = ImmutableDictionary<string, string>.Empty;
+    public ImmutableDictionary<string, string> Evidence
+    {
+        get => _evidence ?? ImmutableDictionary<string, string>.Empty;
+        init => _evidence = value is { Count: > 0 } ? value : null;
+    }
 
     /// <summary>Lower-case hex SHA-256 of the UTF-8 arguments. Required when <see cref="Arguments"/> is absent.</summary>
     [Id(12)] public string? ArgumentsDigest { get; init; }

@@ -36,14 +36,26 @@ public sealed record Decision
     /// <summary>When the mesh decided.</summary>
     [Id(9)] public DateTimeOffset DecidedAt { get; init; }
 
+    // Empty lists stay default in the fields: one byte on the wire, no allocation; the properties read as empty.
+    [Id(10)] private ImmutableArray<string> _missingEvidence;
+    [Id(11)] private ImmutableArray<string> _resolvedAddresses;
+
     /// <summary>For <see cref="ReasonCode.EvidenceMissing"/>: the evidence keys the request lacked.</summary>
-    [Id(10)] public ImmutableArray<string> MissingEvidence { get; init; } = ImmutableArray<string>.Empty;
+    public ImmutableArray<string> MissingEvidence
+    {
+        get => _missingEvidence.IsDefault ? ImmutableArray<string>.Empty : _missingEvidence;
+        init => _missingEvidence = value.IsDefaultOrEmpty ? default : value;
+    }
 
     /// <summary>
     /// For an allowed network target: the addresses the destination guard resolved and checked. Connect only to these
     /// (pin them) so a DNS answer that changes after the decision cannot redirect the call.
     /// </summary>
-    [Id(11)] public ImmutableArray<string> ResolvedAddresses { get; init; } = ImmutableArray<string>.Empty;
+    public ImmutableArray<string> ResolvedAddresses
+    {
+        get => _resolvedAddresses.IsDefault ? ImmutableArray<string>.Empty : _resolvedAddresses;
+        init => _resolvedAddresses = value.IsDefaultOrEmpty ? default : value;
+    }
 
     /// <summary>True only for <see cref="Effect.Allow"/>.</summary>
     public bool IsAllowed => Effect == Effect.Allow;
