@@ -46,6 +46,10 @@ internal sealed class ApprovalGrain(
         state.State.OpenedAt = now;
         state.State.Deadline = now + policy.ExpiresAfter;
         await CommitAsync();
+
+        // Most approvals wait minutes for a person; an idle activation per pending approval would pile up in memory.
+        // The state is durable, so the next vote or wait reactivates it.
+        DeactivateOnIdle();
         return BuildView(now);
     }
 
