@@ -6,7 +6,7 @@ namespace Mesh.Grains.Agents;
 /// The agent's recent allow and require-approval decisions by request id, so a retried request is answered the same
 /// way without taking another rate-limit token or opening another approval. Bounded: the oldest entries go first.
 /// </summary>
-internal sealed class RecentDecisions(int capacity = 4096)
+internal sealed class RecentDecisions(int capacity = 256)
 {
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly Queue<string> _order = new();
