@@ -66,7 +66,7 @@ internal sealed partial class AgentGrain
         var gate = await TenantGateAsync();
         var policy = await policies.GetAsync(_tenant, gate.PolicyVersion);
         var input = Input(registration, check.Tool, check.Operation, check.Target, check.Workflow, check.DataLabels, check.Attributes, check.Evidence,
-            check.CredentialId, null, check.SessionId, new SessionMemory.Session(check.SessionLabels, check.SessionActions), clock.UtcNow, networkTool: policy.Compiled.IsNetworkTool(check.Tool));
+            check.CredentialId, null, check.SessionId, new SessionMemory.Session(check.SessionLabels, check.SessionActions), clock.UtcNow, Parse(check.Target, policy.Compiled.IsNetworkTool(check.Tool)));
         var outcome = PolicyDecider.Decide(policy.Compiled, input, (DestinationCategory)check.BlockedDestinations);
         if (outcome.Effect == RuleEffect.Deny)
         {
@@ -197,18 +197,19 @@ internal sealed partial class AgentGrain
 
         var policy = await policies.GetAsync(_tenant, gate.PolicyVersion);
         var outcome = new Outcome(request, now, policy.Version, credentialVersion);
-        var networkTool = policy.Compiled.IsNetworkTool(request.Tool);
+        // The target is parsed once: the policy reads its parts, the guard checks its hosts.
+        var destinations = Parse(request.Target, policy.Compiled.IsNetworkTool(request.Tool));
         var session = _sessions.Get(request.SessionId);
         var input = Input(registration, request.Tool, request.Operation, request.Target, request.Workflow, request.DataLabels, request.Attributes, request.Evidence,
-            request.CredentialId, credentialVersion, request.SessionId, session, now, networkTool);
+            request.CredentialId, credentialVersion, request.SessionId, session, now, destinations);
 
         // The guard can only turn an allow or require-approval into a deny, so a request the rules deny anyway costs no
         // name resolution. Otherwise every address is checked before the rule's answer stands.
         var decided = PolicyDecider.Decide(policy.Compiled, input, DestinationCategory.None);
         var guard = NotNetwork;
-        if (decided.Effect != RuleEffect.Deny)
+        if (decided.Effect != RuleEffect.Deny && destinations is not null)
         {
-            guard = await destinations.CheckAsync(request.Target, networkTool);
+            guard = await guardian.CheckAsync(destinations);
             if (guard.Problem is { } guardProblem)
             {
                 return outcome.Deny(ReasonCode.DestinationBlocked, $"The destination could not be checked, so it is denied: {guardProblem}.", decided.Rule?.Id);
@@ -297,9 +298,9 @@ internal sealed partial class AgentGrain
     private PolicyInput Input(
         AgentRegistration registration, string tool, string operation, string? target, string? workflow, ImmutableArray<string> labels,
         ImmutableDictionary<string, string>? attributes, ImmutableDictionary<string, string>? evidence, string? credentialId, long? credentialVersion,
-        string? sessionId, SessionMemory.Session session, DateTimeOffset now, bool networkTool)
+        string? sessionId, SessionMemory.Session session, DateTimeOffset now, IReadOnlyList<Destination>? destinations)
     {
-        var parts = DestinationParser.TryParse(target, networkTool, out var candidates) && candidates.Count > 0 ? candidates[0] : null;
+        var parts = destinations is { Count: > 0 } ? destinations[0] : null;
         return new PolicyInput
         {
             Tool = tool,
@@ -327,6 +328,10 @@ internal sealed partial class AgentGrain
             Now = now,
         };
     }
+
+    /// <summary>The target's network destinations, or null when it names none.</summary>
+    private static IReadOnlyList<Destination>? Parse(string? target, bool networkTool) =>
+        DestinationParser.TryParse(target, networkTool, out var candidates) ? candidates : null;
 
     private async Task CompareWithShadowAsync(long shadowVersion, ActionRequest request, PolicyInput input, DestinationCategory blocked, PolicyOutcome active, DateTimeOffset now)
     {

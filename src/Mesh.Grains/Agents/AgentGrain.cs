@@ -21,7 +21,7 @@ namespace Mesh.Grains.Agents;
 internal sealed partial class AgentGrain(
     [PersistentState("agent", MeshStorage.ProviderName)] IPersistentState<AgentState> state,
     PolicyCache policies,
-    DestinationGuard destinations,
+    DestinationGuard guardian,
     SiloControlView view,
     MeshClock clock,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain

@@ -19,13 +19,14 @@ internal sealed class CredentialGrain(
     MeshClock clock) : Grain, ICredentialGrain
 {
     private readonly Dictionary<string, TokenBucket> _ruleBuckets = new(StringComparer.Ordinal);
-    private CredentialScopeMatcher? _matcher;
+    // The same judgement every silo's control-plane view makes, kept current with every commit.
+    private SiloControlView.CredentialEntry? _entry;
 
     private string CredentialId => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _matcher = state.State.Spec is { } spec ? new CredentialScopeMatcher(spec) : null;
+        _entry = new SiloControlView.CredentialEntry(Snapshot());
         return Task.CompletedTask;
     }
 
@@ -48,7 +49,6 @@ internal sealed class CredentialGrain(
         state.State.StatusChangedAt = now;
         state.State.IssuedBy = OperatorActor.Current;
         await CommitAsync();
-        _matcher = new CredentialScopeMatcher(spec);
         return BuildInfo(now);
     }
 
@@ -89,7 +89,6 @@ internal sealed class CredentialGrain(
         state.State.StatusChangedAt = now;
         state.State.StatusChangedBy = OperatorActor.Current;
         await CommitAsync();
-        _matcher = new CredentialScopeMatcher(state.State.Spec!);
         return BuildInfo(now);
     }
 
@@ -109,24 +108,15 @@ internal sealed class CredentialGrain(
     {
         state.State.Revision++;
         await state.WriteOrDiscardAsync(GrainContext);
-        await broadcast.PublishAsync(new ControlChange { Credential = Snapshot() });
+        var snapshot = Snapshot();
+        _entry = new SiloControlView.CredentialEntry(snapshot);
+        await broadcast.PublishAsync(new ControlChange { Credential = snapshot });
     }
 
     public Task<CredentialInfo> GetInfo() => Task.FromResult(BuildInfo(clock.UtcNow));
 
-    public ValueTask<CredentialCheck> Check(string tool, string operation, string? target)
-    {
-        var s = state.State;
-        var outcome = s.Status switch
-        {
-            CredentialStatus.Revoked => CredentialCheckOutcome.Revoked,
-            CredentialStatus.Suspended => CredentialCheckOutcome.Suspended,
-            CredentialStatus.Active when s.Spec?.ExpiresAt is { } expires && clock.UtcNow >= expires => CredentialCheckOutcome.Expired,
-            CredentialStatus.Active when _matcher is { } matcher => matcher.Covers(tool, operation, target) ? CredentialCheckOutcome.Usable : CredentialCheckOutcome.OutOfScope,
-            _ => CredentialCheckOutcome.Unknown,
-        };
-        return ValueTask.FromResult(new CredentialCheck(outcome, s.Version));
-    }
+    public ValueTask<CredentialCheck> Check(string tool, string operation, string? target) =>
+        ValueTask.FromResult(new CredentialCheck(_entry!.Check(tool, operation, target, clock.UtcNow), state.State.Version));
 
     public ValueTask<TimeSpan?> TryAcquire(string ruleId, RateLimit limit)
     {

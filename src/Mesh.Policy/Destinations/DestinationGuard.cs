@@ -59,13 +59,13 @@ public sealed class DestinationGuard
     /// blocked categories of every reading of the target, the addresses checked, and a problem when a name could not be
     /// checked. Completes synchronously, without resolving, when no name needs resolving.
     /// </returns>
-    public ValueTask<GuardResult> CheckAsync(string? target, bool networkTool, CancellationToken cancellationToken = default)
-    {
-        if (!DestinationParser.TryParse(target, networkTool, out var candidates))
-        {
-            return new(NotNetwork);
-        }
+    public ValueTask<GuardResult> CheckAsync(string? target, bool networkTool, CancellationToken cancellationToken = default) =>
+        DestinationParser.TryParse(target, networkTool, out var candidates) ? CheckAsync(candidates, cancellationToken) : new(NotNetwork);
 
+    /// <summary>Checks a target the caller already parsed with <see cref="DestinationParser.TryParse"/> (a network target).</summary>
+    public ValueTask<GuardResult> CheckAsync(IReadOnlyList<Destination> candidates, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
         var blocked = DestinationCategory.None;
         string? problem = null;
         var literals = new IPAddress[candidates.Count];
