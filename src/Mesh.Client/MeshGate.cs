@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
 namespace Mesh.Client;
@@ -22,7 +23,10 @@ public sealed partial class MeshGate : IMeshGate
     private readonly TaskCompletionSource<IClusterClient> _client = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _disposing = new();
     private readonly IHost? _host;
+    private readonly GrainKind<IAgentGrain> _agents = new();
+    private readonly GrainKind<Contracts.Diagnostics.IPingGrain> _pings = new();
     private Task _connecting = Task.CompletedTask;
+    private bool? _clientBoundsCalls;
 
     private MeshGate(MeshGateOptions options, ILogger? logger, IHost? host)
     {
@@ -97,7 +101,7 @@ public sealed partial class MeshGate : IMeshGate
         }
 
         return CallAsync(
-            client => client.GetGrain<IAgentGrain>(request.AgentId).Decide(request),
+            client => _agents.Get(client, request.AgentId).Decide(request),
             why => Decision.Deny(requestId, ReasonCode.MeshUnavailable, why, _options.TimeProvider.GetUtcNow()),
             request.AgentId,
             requestId,
@@ -150,7 +154,7 @@ public sealed partial class MeshGate : IMeshGate
     {
         ArgumentNullException.ThrowIfNull(report);
         return CallAsync(
-            client => client.GetGrain<IAgentGrain>(report.AgentId).ReportOutcome(report),
+            client => _agents.Get(client, report.AgentId).ReportOutcome(report),
             why => new OutcomeReceipt { Accepted = false, Error = why, ReceivedAt = _options.TimeProvider.GetUtcNow() },
             report.AgentId,
             report.RequestId,
@@ -180,16 +184,20 @@ public sealed partial class MeshGate : IMeshGate
     }
 
     // One call to the mesh within the decision timeout; anything but the caller's own cancellation becomes the
-    // fail-closed answer built by `unavailable`. The connected, uncancellable case is the hot path: no timer and no
-    // linked cancellation source per call; the Orleans client's response timeout (set to the decision timeout by
-    // Create) bounds the wait and fails the call, which becomes a deny.
+    // fail-closed answer built by `unavailable`. The connected case is the hot path: no timer and no linked
+    // cancellation source per call; the Orleans client's response timeout (set to the decision timeout by Create)
+    // bounds the wait and fails the call, which becomes a deny. A wrapped client with a longer response timeout gets a
+    // deadline per call instead.
     private async Task<T> CallAsync<T>(Func<IClusterClient, Task<T>> call, Func<string, T> unavailable, string agentId, string? id, CancellationToken cancellationToken)
     {
         try
         {
-            if (!cancellationToken.CanBeCanceled && _client.Task.IsCompletedSuccessfully)
+            if (_client.Task.IsCompletedSuccessfully && ClientBoundsCalls(_client.Task.Result))
             {
-                return await call(_client.Task.Result).ConfigureAwait(false);
+                // Connected, and the client's response timeout is within the decision timeout: it bounds the call, so
+                // only the caller's own token needs watching, and that without a timer.
+                var answer = call(_client.Task.Result);
+                return await (cancellationToken.CanBeCanceled ? answer.WaitAsync(cancellationToken) : answer).ConfigureAwait(false);
             }
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -214,11 +222,14 @@ public sealed partial class MeshGate : IMeshGate
     /// </summary>
     public Task<long> PingAsync(string key, long value, CancellationToken cancellationToken = default) =>
         CallAsync(
-            client => client.GetGrain<Contracts.Diagnostics.IPingGrain>(key).Ping(value),
+            client => _pings.Get(client, key).Ping(value),
             why => throw new TimeoutException(why),
             key,
             null,
             cancellationToken);
+
+    private bool ClientBoundsCalls(IClusterClient client) => _clientBoundsCalls ??=
+        client.ServiceProvider.GetService<IOptions<ClientMessagingOptions>>()?.Value.ResponseTimeout <= _options.DecisionTimeout;
 
     private string Unavailable(Exception ex) => ex is OperationCanceledException or TimeoutException
         ? $"The mesh did not answer within {_options.DecisionTimeout.TotalSeconds:0.###} s, so the SDK denies (fail closed)."
