@@ -284,7 +284,7 @@ internal sealed partial class AgentGrain
         }
 
         if (request.CredentialId is { } limitedCredential && policy.PerCredentialLimit(rule) is { } credentialLimit
-            && await GrainFactory.GetGrain<ICredentialGrain>(limitedCredential).TryAcquire(rule.Id, credentialLimit) is { } credentialWait)
+            && await credentialLimits.TryAcquireAsync(limitedCredential, rule.Id, credentialLimit, now) is { } credentialWait)
         {
             return outcome.RateLimited(credentialWait, ruleId);
         }

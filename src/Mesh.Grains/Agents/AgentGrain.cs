@@ -23,6 +23,7 @@ internal sealed partial class AgentGrain(
     PolicyCache policies,
     DestinationGuard guardian,
     SiloControlView view,
+    CredentialLimits credentialLimits,
     MeshClock clock,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain
 {

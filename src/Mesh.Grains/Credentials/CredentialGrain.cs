@@ -13,12 +13,11 @@ namespace Mesh.Grains.Credentials;
 /// control-plane view, before the call returns; decisions read the view, so a revocation is seen by the very next
 /// decision on any silo without a call to this grain.
 /// </summary>
-internal sealed class CredentialGrain(
+internal sealed partial class CredentialGrain(
     [PersistentState("credential", MeshStorage.ProviderName)] IPersistentState<CredentialState> state,
     ControlBroadcast broadcast,
     MeshClock clock) : Grain, ICredentialGrain
 {
-    private readonly Dictionary<string, TokenBucket> _ruleBuckets = new(StringComparer.Ordinal);
     // The same judgement every silo's control-plane view makes, kept current with every commit.
     private SiloControlView.CredentialEntry? _entry;
 
@@ -117,25 +116,6 @@ internal sealed class CredentialGrain(
 
     public ValueTask<CredentialCheck> Check(string tool, string operation, string? target) =>
         ValueTask.FromResult(new CredentialCheck(_entry!.Check(tool, operation, target, clock.UtcNow), state.State.Version));
-
-    public ValueTask<TimeSpan?> TryAcquire(string ruleId, RateLimit limit)
-    {
-        // Bounded by the number of rules that carry a per-credential limit; buckets are per silo activation, and the
-        // fleet-wide-changes stage leases them across silos.
-        var now = clock.UtcNow;
-        if (!_ruleBuckets.TryGetValue(ruleId, out var bucket))
-        {
-            _ruleBuckets[ruleId] = bucket = new TokenBucket(limit, now);
-        }
-
-        if (!bucket.CanTake(limit, now, out var retryAfter))
-        {
-            return ValueTask.FromResult<TimeSpan?>(retryAfter);
-        }
-
-        bucket.Take();
-        return ValueTask.FromResult<TimeSpan?>(null);
-    }
 
     private async Task<CredentialInfo> ChangeStatus(CredentialStatus to, string? reason, CredentialStatus? from)
     {

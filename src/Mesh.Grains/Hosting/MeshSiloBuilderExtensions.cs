@@ -32,6 +32,7 @@ public static class MeshSiloBuilderExtensions
         });
         builder.Services.AddSingleton<PolicyCache>();
         builder.Services.AddSingleton<SiloControlView>();
+        builder.Services.AddSingleton<RateLimiting.CredentialLimits>();
         builder.Services.AddSingleton<ControlBroadcast>();
         builder.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         builder.AddIncomingGrainCallFilter<OperatorCallGuard>();
