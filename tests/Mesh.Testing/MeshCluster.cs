@@ -16,6 +16,9 @@ namespace Mesh.Testing;
 public sealed class MeshCluster : IAsyncLifetime
 {
     private readonly short _silos;
+    private readonly Action<MeshGrainOptions>? _options;
+    private readonly Action<ISiloBuilder>? _silo;
+    private readonly string _store = "test-cluster-" + Guid.NewGuid().ToString("N");
 
     /// <summary>Creates a two-silo cluster.</summary>
     public MeshCluster()
@@ -24,10 +27,18 @@ public sealed class MeshCluster : IAsyncLifetime
     }
 
     /// <summary>Creates a cluster of <paramref name="silos"/> silos.</summary>
-    internal MeshCluster(short silos) => _silos = silos;
+    internal MeshCluster(short silos, Action<MeshGrainOptions>? options = null, Action<ISiloBuilder>? silo = null)
+    {
+        _silos = silos;
+        _options = options;
+        _silo = silo;
+    }
 
-    /// <summary>A cluster of <paramref name="silos"/> silos (for tests that need more than two).</summary>
-    public static MeshCluster WithSilos(short silos) => new(silos);
+    /// <summary>
+    /// A cluster of <paramref name="silos"/> silos (for tests that need more than two), with Mesh's options and each
+    /// silo's builder open to the test (for example to shorten the control-plane lease or add a fault filter).
+    /// </summary>
+    public static MeshCluster WithSilos(short silos, Action<MeshGrainOptions>? options = null, Action<ISiloBuilder>? silo = null) => new(silos, options, silo);
 
     /// <summary>Mesh's clock in every silo. Starts at a fixed instant; tests move it forward.</summary>
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
@@ -78,14 +89,17 @@ public sealed class MeshCluster : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(_silos);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage(MeshStorage.ProviderName);
-            silo.Services.AddOptions<MemoryGrainStorageOptions>(MeshStorage.ProviderName)
-                .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansBinaryStateSerializer(serializer));
+            // One store for the whole cluster, outside every silo, as a database would be: a killed silo loses nothing.
+            silo.AddMeshInProcessStorage(_store);
             silo.AddMeshGrains(o =>
             {
                 o.TimeProvider = Clock;
                 o.DestinationResolver = Resolver;
+                // Long enough that a test machine starved of CPU never loses its lease by accident; lease tests set their own.
+                o.ControlPlaneLease = TimeSpan.FromSeconds(30);
+                _options?.Invoke(o);
             });
+            _silo?.Invoke(silo);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();

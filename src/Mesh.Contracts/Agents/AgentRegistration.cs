@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Mesh.Contracts.Fleet;
 
 namespace Mesh.Contracts.Agents;
 
@@ -75,4 +76,7 @@ public sealed record AgentInfo
 
     /// <summary>Who last changed its status.</summary>
     [Id(9)] public string? StatusChangedBy { get; init; }
+
+    /// <summary>What the change reached across the fleet before the call returned (set on the answers of changing calls).</summary>
+    [Id(10)] public FleetReceipt? Receipt { get; init; }
 }

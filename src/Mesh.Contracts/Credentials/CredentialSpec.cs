@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Mesh.Contracts.Fleet;
 
 namespace Mesh.Contracts.Credentials;
 
@@ -63,6 +64,9 @@ public sealed record CredentialInfo
 
     /// <summary>Why its status last changed.</summary>
     [Id(9)] public string? StatusReason { get; init; }
+
+    /// <summary>What the change reached across the fleet before the call returned (set on the answers of changing calls).</summary>
+    [Id(10)] public FleetReceipt? Receipt { get; init; }
 }
 
 /// <summary>A credential as every silo's control-plane view holds it.</summary>

@@ -35,4 +35,7 @@ public sealed record FleetStatus
 
     /// <summary>Increases with every change; silos keep the newest they have seen.</summary>
     [Id(4)] public long Revision { get; init; }
+
+    /// <summary>What the change reached across the fleet before the call returned (set on the answers of changing calls).</summary>
+    [Id(5)] public FleetReceipt? Receipt { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Mesh.Contracts.Fleet;
 
 namespace Mesh.Contracts.Tenants;
 
@@ -23,8 +24,11 @@ public interface ITenantGrain : IGrainWithStringKey
     [ReadOnly]
     ValueTask<TenantGate> GetGate();
 
-    /// <summary>The text of a policy version (for silos compiling it into their local cache).</summary>
-    [ReadOnly]
+    /// <summary>
+    /// The text of a policy version (for silos compiling it into their local cache). Interleaves with the tenant's
+    /// other calls: a silo fetches the version while the tenant grain waits for that silo to confirm the activation.
+    /// </summary>
+    [AlwaysInterleave]
     Task<string?> GetPolicyDocument(long version);
 
     /// <summary>Every published version (newest last), without documents.</summary>
@@ -76,6 +80,9 @@ public sealed record TenantInfo
 
     /// <summary>The version running in shadow (0: none).</summary>
     [Id(7)] public long ShadowPolicyVersion { get; init; }
+
+    /// <summary>What the change reached across the fleet before the call returned (set on the answers of changing calls).</summary>
+    [Id(8)] public FleetReceipt? Receipt { get; init; }
 }
 
 /// <summary>One published policy version.</summary>
@@ -120,4 +127,7 @@ public sealed record PolicyPublication
 
     /// <summary>When it became active.</summary>
     [Id(3)] public required DateTimeOffset ActivatedAt { get; init; }
+
+    /// <summary>What the change reached across the fleet before the call returned (set on the answers of changing calls).</summary>
+    [Id(4)] public FleetReceipt? Receipt { get; init; }
 }

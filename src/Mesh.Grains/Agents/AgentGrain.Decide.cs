@@ -11,6 +11,7 @@ using Mesh.Contracts.Keys;
 using Mesh.Contracts.Shadow;
 using Mesh.Contracts.Tenants;
 using Mesh.Grains.Approvals;
+using Mesh.Grains.Hosting;
 using Mesh.Grains.Policies;
 using Mesh.Grains.RateLimiting;
 using Mesh.Grains.Sessions;
@@ -27,6 +28,7 @@ namespace Mesh.Grains.Agents;
 internal sealed partial class AgentGrain
 {
     private static readonly GuardResult NotNetwork = new(false, DestinationCategory.None, [], null);
+    private static readonly TimeSpan ViewLoadWait = TimeSpan.FromSeconds(2);
 
     public async Task<Decision> Decide(ActionRequest request)
     {
@@ -63,7 +65,7 @@ internal sealed partial class AgentGrain
             return ParentDeny(ReasonCode.CredentialUnknown, $"Parent agent '{_agentId}' does not hold credential '{credential}'.");
         }
 
-        var gate = await TenantGateAsync();
+        var gate = view.TenantGate(_tenant);
         var policy = await policies.GetAsync(_tenant, gate.PolicyVersion);
         var input = Input(registration, check.Tool, check.Operation, check.Target, check.Workflow, check.DataLabels, check.Attributes, check.Evidence,
             check.CredentialId, null, check.SessionId, new SessionMemory.Session(check.SessionLabels, check.SessionActions), clock.UtcNow, Parse(check.Target, policy.Compiled.IsNetworkTool(check.Tool)));
@@ -117,9 +119,6 @@ internal sealed partial class AgentGrain
         return true;
     }
 
-    private async ValueTask<TenantGate> TenantGateAsync() =>
-        view.TryGetTenant(_tenant, out var gate) ? gate : view.Apply(_tenant, await GrainFactory.GetGrain<ITenantGrain>(_tenant).GetGate());
-
     private static DelegationVerdict ParentDeny(ReasonCode reason, string message) =>
         new() { Effect = Effect.Deny, Reason = reason, Message = message };
 
@@ -157,20 +156,40 @@ internal sealed partial class AgentGrain
             cached = previous.Decision;
         }
 
-        if (s.Status != AgentStatus.Active)
+        // Fleet, tenant, agent and credential state come from this silo's control-plane view: memory, not grain calls.
+        if (!view.Loaded.IsCompleted)
         {
-            var reason = s.Status == AgentStatus.Paused ? ReasonCode.AgentPaused : ReasonCode.AgentQuarantined;
-            return Deny(request, reason, $"Agent '{_agentId}' is {s.Status.ToString().ToLowerInvariant()}" + (s.StatusReason is null ? "." : $": {s.StatusReason}."), now);
+            // A silo that just joined: its view is a single round trip away. Waiting beats denying every first call.
+            await view.Loaded.WaitAsync(ViewLoadWait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         }
 
-        // Fleet, tenant and credential state come from this silo's control-plane view: memory, not grain calls.
-        var fleet = view.Fleet ?? view.Apply(await GrainFactory.GetGrain<IFleetGrain>(IFleetGrain.Key).GetStatus());
-        if (fleet.EmergencyStop)
+        if (!view.IsCurrent() && (request.CredentialId is not null || _staleDenies == StaleViewPolicy.AllActions))
+        {
+            return Deny(request, ReasonCode.ControlPlaneStale, view.Loaded.IsCompleted
+                ? $"This silo could not confirm its control-plane view within its {view.Lease.TotalSeconds:0.###} s lease, so it denies (fail closed) until it can."
+                : "This silo has not loaded the control-plane view yet, so it denies (fail closed).", now);
+        }
+
+        var agentStatus = s.Status;
+        var agentReason = s.StatusReason;
+        if (agentStatus == AgentStatus.Active && view.TryGetAgent(_agentId, out var agentGate))
+        {
+            // The fleet-wide record, too: it holds even for a second activation of this agent during a partition.
+            (agentStatus, agentReason) = (agentGate.Status, agentGate.Reason);
+        }
+
+        if (agentStatus != AgentStatus.Active)
+        {
+            var reason = agentStatus == AgentStatus.Paused ? ReasonCode.AgentPaused : ReasonCode.AgentQuarantined;
+            return Deny(request, reason, $"Agent '{_agentId}' is {agentStatus.ToString().ToLowerInvariant()}" + (agentReason is null ? "." : $": {agentReason}."), now);
+        }
+
+        if (view.Fleet is { EmergencyStop: true } fleet)
         {
             return Deny(request, ReasonCode.EmergencyStop, "The fleet-wide emergency stop is engaged" + (fleet.Reason is null ? "." : $": {fleet.Reason}."), now);
         }
 
-        var gate = await TenantGateAsync();
+        var gate = view.TenantGate(_tenant);
         if (gate.Paused)
         {
             return Deny(request, ReasonCode.TenantPaused, $"Tenant '{_tenant}' is paused.", now);
@@ -184,9 +203,11 @@ internal sealed partial class AgentGrain
                 return Deny(request, ReasonCode.CredentialUnknown, $"Credential '{credentialId}' is not granted to agent '{_agentId}'.", now);
             }
 
-            var credential = view.TryGetCredential(credentialId, out var known)
-                ? known
-                : view.Apply(await GrainFactory.GetGrain<ICredentialGrain>(credentialId).GetSnapshot());
+            if (!view.TryGetCredential(credentialId, out var credential))
+            {
+                return Deny(request, ReasonCode.CredentialUnknown, $"Credential '{credentialId}' was never issued.", now);
+            }
+
             var check = credential.Check(request.Tool, request.Operation, request.Target, now);
             credentialVersion = credential.Snapshot.Version;
             if (CredentialDenial(check) is { } credentialReason)

@@ -11,6 +11,7 @@ using Mesh.Grains.RateLimiting;
 using Mesh.Grains.Sessions;
 using Mesh.Policy.Destinations;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Mesh.Grains.Agents;
 
@@ -24,9 +25,12 @@ internal sealed partial class AgentGrain(
     DestinationGuard guardian,
     SiloControlView view,
     CredentialLimits credentialLimits,
+    ControlBroadcast broadcast,
+    IOptions<MeshGrainOptions> options,
     MeshClock clock,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain
 {
+    private readonly StaleViewPolicy _staleDenies = options.Value.StaleDenies;
     private const int MaxRoles = 64;
     private const int MaxCredentials = 256;
     private const int MaxDelegationDepth = 8;
@@ -153,16 +157,25 @@ internal sealed partial class AgentGrain(
     private async Task<AgentInfo> SetStatus(AgentStatus status, string? reason)
     {
         EnsureRegistered();
-        if (state.State.Status != status || state.State.StatusReason != reason)
+        var changed = state.State.Status != status || state.State.StatusReason != reason;
+        if (changed)
         {
             state.State.Status = status;
             state.State.StatusReason = Text.Truncate(reason, 512);
             state.State.StatusChangedBy = OperatorActor.Current;
-            await state.WriteOrDiscardAsync(GrainContext);
+            state.State.ControlRevision++;
+        }
+
+        // Recorded fleet-wide as well, so the pause holds on every silo, even for a second activation of this agent
+        // during a partition; pushed also when nothing changed, which re-confirms it and answers with a receipt.
+        var gate = new AgentGate { AgentId = _agentId, Status = status, Reason = state.State.StatusReason, Revision = state.State.ControlRevision };
+        var receipt = await broadcast.PublishAsync(state, GrainContext, new ControlChange { Agent = gate });
+        if (changed)
+        {
             LogInformationStatusChanged(logger, _agentId, status);
         }
 
-        return BuildInfo();
+        return BuildInfo() with { Receipt = receipt };
     }
 
     private void EnsureRegistered()

@@ -22,4 +22,7 @@ internal sealed class AgentState
     [Id(6)] public string? RegisteredBy { get; set; }
 
     [Id(7)] public string? StatusChangedBy { get; set; }
+
+    /// <summary>Counts status changes; orders this agent's entries in the fleet-wide control-plane record.</summary>
+    [Id(8)] public long ControlRevision { get; set; }
 }

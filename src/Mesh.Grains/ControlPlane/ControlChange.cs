@@ -1,10 +1,16 @@
+using Mesh.Contracts.Agents;
 using Mesh.Contracts.Credentials;
 using Mesh.Contracts.Fleet;
 using Mesh.Contracts.Tenants;
 
 namespace Mesh.Grains.ControlPlane;
 
-/// <summary>One change pushed to every silo's view: exactly one of the parts is set.</summary>
+/// <summary>
+/// One entry of the fleet-wide state decisions obey: exactly one of <see cref="Fleet"/>, <see cref="Gate"/> (with
+/// <see cref="Tenant"/>), <see cref="Credential"/> or <see cref="Agent"/> is set. The owner grain sets
+/// <see cref="Revision"/> (its own change counter); the control plane sets <see cref="Epoch"/> when the change is
+/// durable, and every view keeps, per <see cref="Key"/>, the entry with the highest epoch.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("mesh.ControlChange")]
 internal sealed record ControlChange
 {
@@ -15,21 +21,46 @@ internal sealed record ControlChange
     [Id(2)] public TenantGate? Gate { get; init; }
 
     [Id(3)] public CredentialSnapshot? Credential { get; init; }
+
+    [Id(4)] public AgentGate? Agent { get; init; }
+
+    /// <summary>Cluster-wide order, assigned by <see cref="IControlPlaneGrain.Commit"/>; 0 until committed.</summary>
+    [Id(5)] public long Epoch { get; init; }
+
+    /// <summary>The owner's revision of this entry; the control plane ignores a change older than what it has.</summary>
+    public long Revision => Fleet?.Revision ?? Gate?.Revision ?? Credential?.Revision ?? Agent?.Revision ?? 0;
+
+    /// <summary>What the entry is about: one entry per key survives compaction.</summary>
+    public string Key => Fleet is not null ? "fleet"
+        : Gate is not null ? "tenant:" + Tenant
+        : Credential is not null ? "credential:" + Credential.CredentialId
+        : Agent is not null ? "agent:" + Agent.AgentId
+        : throw new InvalidOperationException("A control-plane change must set one part.");
+}
+
+/// <summary>An agent's status as every silo's view holds it (only agents ever paused or quarantined have one).</summary>
+[GenerateSerializer, Immutable, Alias("mesh.AgentGate")]
+internal sealed record AgentGate
+{
+    [Id(0)] public required string AgentId { get; init; }
+
+    [Id(1)] public AgentStatus Status { get; init; }
+
+    [Id(2)] public string? Reason { get; init; }
+
+    [Id(3)] public long Revision { get; init; }
 }
 
 /// <summary>The grain pinned to one silo (key: the silo's address) that applies pushed changes to that silo's view.</summary>
 internal interface ISiloControlGrain : IGrainWithStringKey
 {
+    /// <summary>Applies the change; returning means this silo's decisions obey it.</summary>
     Task Apply(ControlChange change);
 }
 
 /// <summary>Applies changes to the view of the silo it is pinned to.</summary>
 [SiloPinnedPlacement]
-internal sealed class SiloControlGrain(SiloControlView view) : Grain, ISiloControlGrain
+internal sealed class SiloControlGrain(ControlViewUpdater updater) : Grain, ISiloControlGrain
 {
-    public Task Apply(ControlChange change)
-    {
-        view.Apply(change);
-        return Task.CompletedTask;
-    }
+    public Task Apply(ControlChange change) => updater.ApplyAsync(change);
 }

@@ -1,5 +1,6 @@
 using Mesh.Contracts.Credentials;
 using Mesh.Contracts.Errors;
+using Mesh.Contracts.Fleet;
 using Mesh.Contracts.Keys;
 using Mesh.Contracts.Agents;
 using Mesh.Grains.ControlPlane;
@@ -47,8 +48,8 @@ internal sealed partial class CredentialGrain(
         state.State.IssuedAt = now;
         state.State.StatusChangedAt = now;
         state.State.IssuedBy = OperatorActor.Current;
-        await CommitAsync();
-        return BuildInfo(now);
+        var receipt = await CommitAsync();
+        return BuildInfo(now) with { Receipt = receipt };
     }
 
     public Task<CredentialInfo> Suspend(string? reason) =>
@@ -60,11 +61,6 @@ internal sealed partial class CredentialGrain(
     public async Task<CredentialInfo> Revoke(string? reason)
     {
         EnsureIssued();
-        if (state.State.Status == CredentialStatus.Revoked)
-        {
-            return BuildInfo(clock.UtcNow);
-        }
-
         return await ChangeStatus(CredentialStatus.Revoked, reason, from: null);
     }
 
@@ -87,8 +83,8 @@ internal sealed partial class CredentialGrain(
         state.State.Version++;
         state.State.StatusChangedAt = now;
         state.State.StatusChangedBy = OperatorActor.Current;
-        await CommitAsync();
-        return BuildInfo(now);
+        var receipt = await CommitAsync();
+        return BuildInfo(now) with { Receipt = receipt };
     }
 
     public Task<CredentialSnapshot> GetSnapshot() => Task.FromResult(Snapshot());
@@ -103,13 +99,17 @@ internal sealed partial class CredentialGrain(
     };
 
     // Durable first, then pushed to every silo's view: when this returns, no decision that starts anywhere uses the old state.
-    private async Task CommitAsync()
+    private async Task<FleetReceipt> CommitAsync(bool changed = true)
     {
-        state.State.Revision++;
-        await state.WriteOrDiscardAsync(GrainContext);
+        if (changed)
+        {
+            state.State.Revision++;
+        }
+
         var snapshot = Snapshot();
+        var receipt = await broadcast.PublishAsync(state, GrainContext, new ControlChange { Credential = snapshot });
         _entry = new SiloControlView.CredentialEntry(snapshot);
-        await broadcast.PublishAsync(new ControlChange { Credential = snapshot });
+        return receipt;
     }
 
     public Task<CredentialInfo> GetInfo() => Task.FromResult(BuildInfo(clock.UtcNow));
@@ -123,7 +123,8 @@ internal sealed partial class CredentialGrain(
         var current = state.State.Status;
         if (current == to)
         {
-            return BuildInfo(clock.UtcNow);
+            // Already so: pushed again all the same, which re-confirms it on every silo and answers with a receipt.
+            return BuildInfo(clock.UtcNow) with { Receipt = await CommitAsync(changed: false) };
         }
 
         if (from is { } required && current != required)
@@ -136,8 +137,8 @@ internal sealed partial class CredentialGrain(
         state.State.StatusReason = Text.Truncate(reason, 512);
         state.State.StatusChangedAt = now;
         state.State.StatusChangedBy = OperatorActor.Current;
-        await CommitAsync();
-        return BuildInfo(now);
+        var receipt = await CommitAsync();
+        return BuildInfo(now) with { Receipt = receipt };
     }
 
     private void EnsureIssued()

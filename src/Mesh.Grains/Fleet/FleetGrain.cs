@@ -31,10 +31,10 @@ internal sealed class FleetGrain(
         if (state.State.Status.EmergencyStop != stopped)
         {
             state.State.Status = new FleetStatus { EmergencyStop = stopped, Reason = reason, ChangedBy = OperatorActor.Current, ChangedAt = clock.UtcNow, Revision = state.State.Status.Revision + 1 };
-            await state.WriteOrDiscardAsync(GrainContext);
-            await broadcast.PublishAsync(new ControlChange { Fleet = state.State.Status });
         }
 
-        return state.State.Status;
+        // Pushed also when nothing changed: a repeated call re-confirms the state on every silo and answers with a receipt.
+        var receipt = await broadcast.PublishAsync(state, GrainContext, new ControlChange { Fleet = state.State.Status });
+        return state.State.Status with { Receipt = receipt };
     }
 }

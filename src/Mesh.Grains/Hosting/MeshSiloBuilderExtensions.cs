@@ -4,6 +4,7 @@ using Mesh.Grains.Security;
 using Mesh.Policy.Destinations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 
 namespace Mesh.Grains.Hosting;
 
@@ -34,6 +35,9 @@ public static class MeshSiloBuilderExtensions
         builder.Services.AddSingleton<SiloControlView>();
         builder.Services.AddSingleton<RateLimiting.CredentialLimits>();
         builder.Services.AddSingleton<ControlBroadcast>();
+        builder.Services.AddSingleton<ControlViewUpdater>();
+        builder.Services.AddSingleton<ControlPlaneLease>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ControlPlaneLease>());
         builder.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         builder.AddIncomingGrainCallFilter<OperatorCallGuard>();
         builder.AddOutgoingGrainCallFilter<OperatorCallStamp>();

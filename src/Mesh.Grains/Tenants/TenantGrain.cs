@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Mesh.Contracts.Errors;
+using Mesh.Contracts.Fleet;
 using Mesh.Contracts.Keys;
 using Mesh.Contracts.Shadow;
 using Mesh.Contracts.Tenants;
@@ -22,37 +23,37 @@ internal sealed class TenantGrain(
     public async Task<TenantInfo> Pause(string? reason)
     {
         EnsureValidKey();
-        if (!state.State.Paused)
+        var changed = !state.State.Paused;
+        if (changed)
         {
             state.State.Paused = true;
             state.State.PauseReason = Text.Truncate(reason, 512);
             state.State.PausedAt = clock.UtcNow;
             state.State.PausedBy = OperatorActor.Current;
-            await CommitGateAsync();
         }
 
-        return BuildInfo();
+        return BuildInfo() with { Receipt = await CommitGateAsync(changed) };
     }
 
     public async Task<TenantInfo> Resume()
     {
         EnsureValidKey();
-        if (state.State.Paused)
+        var changed = state.State.Paused;
+        if (changed)
         {
             state.State.Paused = false;
             state.State.PauseReason = null;
             state.State.PausedAt = null;
             state.State.PausedBy = OperatorActor.Current;
-            await CommitGateAsync();
         }
 
-        return BuildInfo();
+        return BuildInfo() with { Receipt = await CommitGateAsync(changed) };
     }
 
     public async Task<PolicyPublication> PublishPolicy(string document)
     {
-        var (record, compiled) = await AddVersionAsync(document, activate: true);
-        return Publication(record, compiled.Rules.Count);
+        var (record, compiled, receipt) = await AddVersionAsync(document, activate: true);
+        return Publication(record, compiled.Rules.Count) with { Receipt = receipt };
     }
 
     public async Task<PolicyPublication> RollbackPolicy(long version)
@@ -60,32 +61,25 @@ internal sealed class TenantGrain(
         EnsureValidKey();
         var record = state.State.PolicyVersions.Find(v => v.Version == version)
             ?? throw new MeshException(MeshErrorCode.NotFound, $"Tenant '{TenantId}' has no policy version {version}.");
-        if (state.State.ActivePolicyVersion != version)
-        {
-            state.State.ActivePolicyVersion = version;
-            await CommitGateAsync();
-        }
-
-        return Publication(record, record.Rules) with { ActivatedAt = clock.UtcNow };
+        var changed = state.State.ActivePolicyVersion != version;
+        state.State.ActivePolicyVersion = version;
+        var receipt = await CommitGateAsync(changed);
+        return Publication(record, record.Rules) with { ActivatedAt = clock.UtcNow, Receipt = receipt };
     }
 
     public async Task<PolicyPublication> StartShadow(string document)
     {
-        var (record, compiled) = await AddVersionAsync(document, activate: false);
+        var (record, compiled, receipt) = await AddVersionAsync(document, activate: false);
         await GrainFactory.GetGrain<IShadowReportGrain>(TenantId).Reset(record.Version, state.State.ActivePolicyVersion);
-        return Publication(record, compiled.Rules.Count);
+        return Publication(record, compiled.Rules.Count) with { Receipt = receipt };
     }
 
     public async Task<TenantInfo> StopShadow()
     {
         EnsureValidKey();
-        if (state.State.ShadowPolicyVersion != 0)
-        {
-            state.State.ShadowPolicyVersion = 0;
-            await CommitGateAsync();
-        }
-
-        return BuildInfo();
+        var changed = state.State.ShadowPolicyVersion != 0;
+        state.State.ShadowPolicyVersion = 0;
+        return BuildInfo() with { Receipt = await CommitGateAsync(changed) };
     }
 
     public Task<ImmutableArray<PolicyVersionInfo>> ListPolicyVersions() => Task.FromResult(state.State.PolicyVersions.Select(v => new PolicyVersionInfo
@@ -99,7 +93,7 @@ internal sealed class TenantGrain(
     }).ToImmutableArray());
 
     // Validates and stores a new version, then makes it the active or the shadow one. A malformed policy changes nothing.
-    private async Task<(PolicyVersionRecord Record, CompiledPolicy Compiled)> AddVersionAsync(string document, bool activate)
+    private async Task<(PolicyVersionRecord Record, CompiledPolicy Compiled, FleetReceipt Receipt)> AddVersionAsync(string document, bool activate)
     {
         EnsureValidKey();
         var version = state.State.PolicyVersions.Count == 0 ? 1 : state.State.PolicyVersions[^1].Version + 1;
@@ -120,9 +114,10 @@ internal sealed class TenantGrain(
             state.State.ShadowPolicyVersion = version;
         }
 
-        await CommitGateAsync();
+        // Cached here before the push: this silo's view applies the new gate only once its policy is at hand.
         policies.Add(TenantId, compiled);
-        return (record, compiled);
+        var receipt = await CommitGateAsync(changed: true);
+        return (record, compiled, receipt);
     }
 
     private PolicyPublication Publication(PolicyVersionRecord record, int rules) =>
@@ -134,12 +129,16 @@ internal sealed class TenantGrain(
 
     private TenantGate Gate() => new(state.State.Paused, state.State.ActivePolicyVersion, state.State.ShadowPolicyVersion, state.State.Revision);
 
-    // Durable first, then pushed to every silo's view before the operator's call returns.
-    private async Task CommitGateAsync()
+    // Durable first, then pushed to every silo's view before the operator's call returns. Pushed also when nothing
+    // changed: a repeated call re-confirms the gate on every silo and answers with a receipt.
+    private async Task<FleetReceipt> CommitGateAsync(bool changed)
     {
-        state.State.Revision++;
-        await state.WriteOrDiscardAsync(GrainContext);
-        await broadcast.PublishAsync(new ControlChange { Tenant = TenantId, Gate = Gate() });
+        if (changed)
+        {
+            state.State.Revision++;
+        }
+
+        return await broadcast.PublishAsync(state, GrainContext, new ControlChange { Tenant = TenantId, Gate = Gate() });
     }
 
     public Task<string?> GetPolicyDocument(long version)

@@ -88,13 +88,7 @@ public static class MeshSiloHost
         return app;
     }
 
-    private static void AddMemoryStorage(ISiloBuilder silo, string dataDir)
-    {
-        silo.Services.AddSingleton<OrleansBinaryStateSerializer>();
-        silo.Services.AddGrainStorage(MeshStorage.ProviderName, (services, _) => new InProcessGrainStorage(
-            InProcessGrainStorage.For(dataDir),
-            services.GetRequiredService<OrleansBinaryStateSerializer>()));
-    }
+    private static void AddMemoryStorage(ISiloBuilder silo, string dataDir) => silo.AddMeshInProcessStorage(dataDir);
 
     private static void AddEmbeddedStorage(ISiloBuilder silo, string databasePath)
     {

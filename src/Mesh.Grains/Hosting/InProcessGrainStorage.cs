@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 
-namespace Mesh.Silo.Storage;
+namespace Mesh.Grains.Hosting;
 
 /// <summary>
-/// Grain storage in process memory, shared by every silo of an embedded cluster in this process (the silos of one
-/// data folder share one store). For load tests and experiments: nothing survives the process. Unlike Orleans' memory
+/// Grain storage in process memory, shared by every silo of an embedded cluster in this process (the silos that name
+/// the same store share it, so it outlives any one of them, as a database would). For load tests and experiments: nothing survives the process. Unlike Orleans' memory
 /// storage it keeps no storage grains, so a write costs a serialization, not a grain call, which is closer to what a
 /// real store costs the silo. ETags are checked as a durable store would.
 /// </summary>
@@ -13,7 +15,7 @@ internal sealed class InProcessGrainStorage(ConcurrentDictionary<(string State, 
 {
     private static readonly ConcurrentDictionary<string, ConcurrentDictionary<(string, GrainId), (long, byte[])>> Stores = new(StringComparer.Ordinal);
 
-    /// <summary>The store shared by the silos of one data folder.</summary>
+    /// <summary>The store shared by the silos that name it.</summary>
     public static ConcurrentDictionary<(string State, GrainId Grain), (long ETag, byte[] Payload)> For(string dataDir) => Stores.GetOrAdd(dataDir, _ => new());
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -67,5 +69,22 @@ internal sealed class InProcessGrainStorage(ConcurrentDictionary<(string State, 
         grainState.ETag = null;
         grainState.RecordExists = false;
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>Registers <see cref="InProcessGrainStorage"/> as Mesh's grain storage.</summary>
+public static class InProcessGrainStorageExtensions
+{
+    /// <summary>
+    /// Uses process memory shared by every silo of this process that names the same <paramref name="store"/> as Mesh's
+    /// grain storage: for embedded experiments, load tests and test clusters whose silos are killed and restarted.
+    /// </summary>
+    public static ISiloBuilder AddMeshInProcessStorage(this ISiloBuilder silo, string store)
+    {
+        silo.Services.AddSingleton<OrleansBinaryStateSerializer>();
+        silo.Services.AddGrainStorage(MeshStorage.ProviderName, (services, _) => new InProcessGrainStorage(
+            InProcessGrainStorage.For(store),
+            services.GetRequiredService<OrleansBinaryStateSerializer>()));
+        return silo;
     }
 }

@@ -1,0 +1,145 @@
+using System.Collections.Immutable;
+using Mesh.Grains.Hosting;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+
+namespace Mesh.Grains.ControlPlane;
+
+/// <summary>
+/// The durable, ordered record of the fleet-wide state (one per cluster, key <see cref="Key"/>). Owners commit each
+/// change here before pushing it to the silos; silos load the whole record when they join and ask for what they
+/// missed when they renew their lease.
+/// </summary>
+internal interface IControlPlaneGrain : IGrainWithStringKey
+{
+    public const string Key = "sys/control-plane";
+
+    /// <summary>
+    /// Makes the change durable and gives it the next epoch. A change whose revision is older than the stored entry's is
+    /// not applied, and one with the same revision is the same change retried: both return the stored entry.
+    /// </summary>
+    Task<ControlChange> Commit(ControlChange change);
+
+    /// <summary>Every entry committed after <paramref name="sinceEpoch"/> (all of them for 0), and the current epoch.</summary>
+    [AlwaysInterleave]
+    Task<ControlSync> Sync(long sinceEpoch);
+}
+
+/// <summary>The answer to <see cref="IControlPlaneGrain.Sync"/>.</summary>
+[GenerateSerializer, Immutable, Alias("mesh.ControlSync")]
+internal sealed record ControlSync
+{
+    [Id(0)] public long Epoch { get; init; }
+
+    [Id(1)] public ImmutableArray<ControlChange> Changes { get; init; } = [];
+}
+
+/// <summary>One storage record of the control plane: the entries whose key hashes to it.</summary>
+[GenerateSerializer, Alias("mesh.state.ControlShard")]
+internal sealed class ControlShardState
+{
+    [Id(0)] public Dictionary<string, ControlChange> Entries { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// Commits are serialized through this one activation, which makes the epoch a total order without coordination.
+/// The entries are kept compacted (the newest per key) and spread over <see cref="Shards"/> storage records, so a
+/// commit rewrites one record of about 1/16 of the entries rather than all of them. The epoch is not stored apart:
+/// it is the highest epoch found in the records, so a commit is exactly one write and a crash can never leave an
+/// epoch that was handed out but not saved.
+/// </summary>
+internal sealed class ControlPlaneGrain : Grain, IControlPlaneGrain
+{
+    private const int Shards = 16;
+
+    private readonly IPersistentState<ControlShardState>[] _shards;
+    // The same entries ordered by epoch, for Sync.
+    private readonly SortedDictionary<long, ControlChange> _byEpoch = [];
+    private long _epoch;
+
+    public ControlPlaneGrain(IPersistentStateFactory states)
+    {
+        _shards = new IPersistentState<ControlShardState>[Shards];
+        for (var i = 0; i < Shards; i++)
+        {
+            _shards[i] = states.Create<ControlShardState>(GrainContext, new PersistentStateAttribute($"control-{i}", MeshStorage.ProviderName));
+        }
+    }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var entry in _shards.SelectMany(s => s.State.Entries.Values))
+        {
+            _byEpoch[entry.Epoch] = entry;
+            _epoch = Math.Max(_epoch, entry.Epoch);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<ControlChange> Commit(ControlChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var key = change.Key;
+        var shard = _shards[ShardOf(key)];
+        if (shard.State.Entries.TryGetValue(key, out var stored) && stored.Revision >= change.Revision)
+        {
+            return stored;
+        }
+
+        var committed = change with { Epoch = _epoch + 1 };
+        shard.State.Entries[key] = committed;
+        try
+        {
+            await shard.WriteStateAsync();
+        }
+        catch
+        {
+            // Not durable, so not committed: the record in memory goes back to what storage holds.
+            if (stored is null)
+            {
+                shard.State.Entries.Remove(key);
+            }
+            else
+            {
+                shard.State.Entries[key] = stored;
+            }
+
+            throw;
+        }
+
+        _epoch = committed.Epoch;
+        if (stored is not null)
+        {
+            _byEpoch.Remove(stored.Epoch);
+        }
+
+        _byEpoch[committed.Epoch] = committed;
+        return committed;
+    }
+
+    public Task<ControlSync> Sync(long sinceEpoch)
+    {
+        if (sinceEpoch >= _epoch)
+        {
+            return Task.FromResult(new ControlSync { Epoch = _epoch });
+        }
+
+        var changes = sinceEpoch <= 0
+            ? [.. _byEpoch.Values]
+            : _byEpoch.Where(e => e.Key > sinceEpoch).Select(e => e.Value).ToImmutableArray();
+        return Task.FromResult(new ControlSync { Epoch = _epoch, Changes = changes });
+    }
+
+    // A stable hash (string.GetHashCode is randomized per process, and the shard must be the same on every restart).
+    private static int ShardOf(string key)
+    {
+        var hash = 2166136261u;
+        foreach (var c in key)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)(hash % Shards);
+    }
+}
