@@ -163,7 +163,7 @@ internal sealed partial class AgentGrain
             await view.Loaded.WaitAsync(ViewLoadWait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         }
 
-        if (!view.IsCurrent() && (request.CredentialId is not null || _staleDenies == StaleViewPolicy.AllActions))
+        if (!view.Loaded.IsCompleted || (!view.IsCurrent() && (request.CredentialId is not null || _staleDenies == StaleViewPolicy.AllActions)))
         {
             return Deny(request, ReasonCode.ControlPlaneStale, view.Loaded.IsCompleted
                 ? $"This silo could not confirm its control-plane view within its {view.Lease.TotalSeconds:0.###} s lease, so it denies (fail closed) until it can."

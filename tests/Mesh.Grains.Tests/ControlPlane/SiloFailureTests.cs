@@ -1,0 +1,231 @@
+using Mesh.Contracts.Agents;
+using Mesh.Contracts.Credentials;
+using Mesh.Contracts.Decisions;
+using Mesh.Grains.ControlPlane;
+using Mesh.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Runtime;
+
+namespace Mesh.Grains.Tests.ControlPlane;
+
+/// <summary>
+/// Fleet-wide changes when silos die, join, or are cut off from the control plane. Each test builds its own cluster:
+/// they kill and add silos.
+/// </summary>
+public sealed class SiloFailureTests
+{
+    [Fact]
+    public async Task A_revoke_during_which_a_silo_is_killed_holds_on_every_surviving_silo()
+    {
+        await using var mesh = await StartAsync(MeshCluster.WithSilos(3, o => o.ControlPlaneLease = TimeSpan.FromSeconds(2)));
+        var scenario = new Scenario(mesh.Operator, mesh.Client);
+        await scenario.PublishAsync(TestPolicies.AllowAll);
+        await scenario.IssueCredentialAsync("shared");
+        var agents = await RegisterAsync(mesh, scenario, 300, scenario.Id("shared"));
+        var victim = mesh.Cluster.Silos[2];
+
+        var storm = await DecisionStorm.RunAsync(
+            agents,
+            agent => agent.Request("git", "push", "github.com/acme/app", scenario.Id("shared")),
+            async () =>
+            {
+                var killing = mesh.Cluster.KillSiloAsync(victim);
+                var revoked = await mesh.OperatorOn(0).GetGrain<ICredentialGrain>(scenario.Id("shared")).Revoke("leaked");
+                await killing;
+                return revoked;
+            },
+            after: 400);
+
+        Assert.Empty(storm.AllowsAfter);
+        // Either membership had declared the victim dead (2 of 2), or it was still listed and is reported as unconfirmed
+        // after its lease ran out: never a silent success.
+        var receipt = storm.Change.Receipt!;
+        Assert.Equal(receipt.SilosLive - receipt.Unconfirmed.Length, receipt.SilosAcknowledged);
+        Assert.True(receipt.SilosAcknowledged >= 2);
+
+        // The victim's agents come back on the survivors, from storage, and are denied there too.
+        var moved = agents.Take(9).Where((_, i) => i % 3 == 2).ToList();
+        foreach (var agent in moved)
+        {
+            Decision? answer = null;
+            await Poll.UntilAsync(
+                async () =>
+                {
+                    try
+                    {
+                        answer = await agent.DecideAsync("git", "push", "github.com/acme/app", scenario.Id("shared")).WaitAsync(TimeSpan.FromSeconds(5));
+                        return true;
+                    }
+                    catch (Exception ex) when (ex is TimeoutException or OrleansException or SiloUnavailableException)
+                    {
+                        return false;
+                    }
+                },
+                TimeSpan.FromSeconds(90),
+                $"agent {agent.AgentId} to answer again after its silo died");
+            Assert.Equal(ReasonCode.CredentialRevoked, answer!.Reason);
+        }
+    }
+
+    [Fact]
+    public async Task A_silo_added_after_a_revoke_denies_from_its_first_decision()
+    {
+        await using var mesh = await StartAsync(MeshCluster.WithSilos(2));
+        var scenario = new Scenario(mesh.Operator, mesh.Client);
+        await scenario.PublishAsync(TestPolicies.AllowAll);
+        await scenario.IssueCredentialAsync("shared");
+        await scenario.Credential("shared").Revoke("leaked");
+
+        var joined = await mesh.Cluster.StartAdditionalSiloAsync();
+        // A new agent activated on the new silo (placement honours the hint once the other silos know of the new one).
+        TestAgent? onNewSilo = null;
+        var attempt = 0;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                var name = $"late-{attempt++}";
+                var agent = await mesh.OnSiloAsync(2, () => scenario.RegisterAsync(name, Registrations.With(credentials: [scenario.Id("shared")])));
+                onNewSilo = agent;
+                return await mesh.SiloOfAsync(agent.Runtime) == joined.SiloAddress;
+            },
+            TimeSpan.FromSeconds(30),
+            "an agent to be placed on the new silo");
+
+        var first = await onNewSilo!.DecideAsync("git", "push", "github.com/acme/app", scenario.Id("shared"));
+        Assert.Equal(ReasonCode.CredentialRevoked, first.Reason);
+        var view = joined.ServiceProvider.GetRequiredService<SiloControlView>();
+        Assert.True(view.Epoch >= mesh.Cluster.Silos[0].ServiceProvider.GetRequiredService<SiloControlView>().Epoch);
+    }
+
+    [Fact]
+    public async Task A_silo_that_cannot_confirm_its_view_within_its_lease_denies_until_it_can()
+    {
+        var leaseClock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var cutOff = new ControlPlaneCutOff();
+        await using var mesh = await StartAsync(MeshCluster.WithSilos(
+            3,
+            o =>
+            {
+                o.LeaseTimeProvider = leaseClock;
+                o.ControlPlaneLease = TimeSpan.FromSeconds(5);
+                o.ControlPlaneRenewInterval = TimeSpan.FromSeconds(1);
+            },
+            silo =>
+            {
+                silo.Services.AddSingleton(cutOff);
+                silo.AddOutgoingGrainCallFilter<ControlPlaneCutOff.Filter>();
+            }));
+        var scenario = new Scenario(mesh.Operator, mesh.Client);
+        await scenario.PublishAsync(TestPolicies.AllowAll);
+        await scenario.IssueCredentialAsync("c");
+        var agents = await RegisterAsync(mesh, scenario, 3, scenario.Id("c"));
+        var (healthy, isolated) = (agents[0], agents[1]);
+        Task<Decision> Use(TestAgent agent) => agent.DecideAsync("git", "push", "github.com/acme/app", scenario.Id("c"));
+        Assert.Equal(Effect.Allow, (await Use(isolated)).Effect);
+
+        // Silo 1 can no longer reach the control plane; the others can. Five seconds and a tick pass.
+        cutOff.Isolate(mesh.Cluster.Silos[1].SiloAddress);
+        var isolatedView = mesh.Cluster.Silos[1].ServiceProvider.GetRequiredService<SiloControlView>();
+        leaseClock.Advance(TimeSpan.FromSeconds(5) + TimeSpan.FromTicks(1));
+
+        Assert.False(isolatedView.IsCurrent());
+        var stale = await Use(isolated);
+        Assert.Equal(ReasonCode.ControlPlaneStale, stale.Reason);
+        // The silos that renewed keep deciding normally.
+        await Poll.UntilAsync(async () => (await Use(healthy)).Effect == Effect.Allow, TimeSpan.FromSeconds(30), "the healthy silo to renew its lease");
+
+        // Reconnected: its next renewal brings it back.
+        cutOff.Reconnect();
+        leaseClock.Advance(TimeSpan.FromSeconds(1));
+        await Poll.UntilAsync(async () => (await Use(isolated)).Effect == Effect.Allow, TimeSpan.FromSeconds(30), "the isolated silo to renew its lease");
+    }
+
+    [Fact]
+    public async Task By_default_a_stale_silo_denies_every_action_and_can_be_told_to_deny_credentialed_ones_only()
+    {
+        foreach (var policy in new[] { Hosting.StaleViewPolicy.AllActions, Hosting.StaleViewPolicy.CredentialedActions })
+        {
+            var leaseClock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+            var cutOff = new ControlPlaneCutOff();
+            await using var mesh = await StartAsync(MeshCluster.WithSilos(
+                1,
+                o =>
+                {
+                    o.LeaseTimeProvider = leaseClock;
+                    if (policy != default)
+                    {
+                        o.StaleDenies = policy;
+                    }
+                },
+                silo =>
+                {
+                    silo.Services.AddSingleton(cutOff);
+                    silo.AddOutgoingGrainCallFilter<ControlPlaneCutOff.Filter>();
+                }));
+            var scenario = new Scenario(mesh.Operator, mesh.Client);
+            await scenario.PublishAsync(TestPolicies.AllowAll);
+            await scenario.IssueCredentialAsync("c");
+            var agent = (await RegisterAsync(mesh, scenario, 1, scenario.Id("c")))[0];
+            cutOff.IsolateAll();
+            leaseClock.Advance(TimeSpan.FromMinutes(1));
+
+            Assert.Equal(ReasonCode.ControlPlaneStale, (await agent.DecideAsync("git", "push", "x", scenario.Id("c"))).Reason);
+            var uncredentialed = await agent.DecideAsync("shell", "exec", "ls");
+            if (policy == Hosting.StaleViewPolicy.AllActions)
+            {
+                Assert.Equal(ReasonCode.ControlPlaneStale, uncredentialed.Reason);
+            }
+            else
+            {
+                Assert.Equal(Effect.Allow, uncredentialed.Effect);
+            }
+        }
+    }
+
+    private static async Task<MeshCluster> StartAsync(MeshCluster mesh)
+    {
+        await mesh.InitializeAsync();
+        return mesh;
+    }
+
+    // Agent i is activated on silo i mod silos.
+    private static async Task<IReadOnlyList<TestAgent>> RegisterAsync(MeshCluster mesh, Scenario scenario, int count, string credential)
+    {
+        var agents = new TestAgent[count];
+        for (var i = 0; i < count; i++)
+        {
+            var index = i;
+            agents[i] = await mesh.OnSiloAsync(i, () => scenario.RegisterAsync($"agent-{index}", Registrations.With(credentials: [credential])));
+        }
+
+        return agents;
+    }
+}
+
+/// <summary>Cuts chosen silos off from the control plane's sync (a network partition between them), nothing else.</summary>
+internal sealed class ControlPlaneCutOff
+{
+    private volatile SiloAddress? _isolated;
+    private volatile bool _all;
+
+    public void Isolate(SiloAddress silo) => _isolated = silo;
+
+    public void IsolateAll() => _all = true;
+
+    public void Reconnect() => (_isolated, _all) = (null, false);
+
+    internal sealed class Filter(ControlPlaneCutOff cutOff, ILocalSiloDetails local) : IOutgoingGrainCallFilter
+    {
+        public Task Invoke(IOutgoingGrainCallContext context)
+        {
+            var cut = cutOff._all || cutOff._isolated == local.SiloAddress;
+            if (cut && context.InterfaceMethod?.DeclaringType == typeof(IControlPlaneGrain) && context.InterfaceMethod.Name == nameof(IControlPlaneGrain.Sync))
+            {
+                throw new TimeoutException("The control plane cannot be reached from this silo (test partition).");
+            }
+
+            return context.Invoke();
+        }
+    }
+}
