@@ -89,6 +89,9 @@ public sealed class ScenarioSmokeTests
         Assert.True(revoke.GetProperty("fleet_deny_ms").GetDouble() >= revoke.GetProperty("revoke_return_ms").GetDouble());
         Assert.True(revoke.GetProperty("effects").TryGetProperty("deny:credential_revoked", out _));
         Assert.False(revoke.GetProperty("effects").TryGetProperty("deny:request_id_reused", out _));
+        // Every revoke's fleet receipt: both silos confirmed before it returned.
+        Assert.Equal(2, revoke.GetProperty("revoke_silos_live").GetInt32());
+        Assert.Equal(2, revoke.GetProperty("revoke_silos_acknowledged").GetInt32());
     }
 
     [Fact]

@@ -28,6 +28,9 @@ internal sealed record ScenarioReport
     public double? RevokeReturnMs { get; init; }
     public double? FleetDenyMs { get; init; }
     public long? StaleAllows { get; init; }
+    /// <summary>The fewest silos that confirmed a revoke before it returned (from its fleet receipt), and how many were live.</summary>
+    public int? RevokeSilosAcknowledged { get; init; }
+    public int? RevokeSilosLive { get; init; }
     public double? BaselinePingOpsPerSec { get; init; }
     public double? RatioToPing { get; init; }
 
@@ -81,6 +84,7 @@ internal sealed record ScenarioReport
         if (RevokeReturnMs is { } revoke)
         {
             Row("revoke returned / fleet denies / stale allows", $"{revoke:0.0} ms / {FleetDenyMs:0.0} ms / {StaleAllows}");
+            Row("revoke receipt: silos confirmed (fewest) / live", $"{RevokeSilosAcknowledged} / {RevokeSilosLive}");
         }
 
         AnsiConsole.Write(table);

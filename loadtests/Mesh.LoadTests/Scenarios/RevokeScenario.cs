@@ -41,6 +41,7 @@ internal static class RevokeScenario
         var revokeReturn = new List<double>();
         var fleetDeny = new List<double>();
         long ops = 0, errors = 0, stale = 0;
+        int minAcknowledged = int.MaxValue, silosLive = 0;
         var measured = TimeSpan.Zero;
         var roundLength = options.Duration / rounds > TimeSpan.FromSeconds(1) ? options.Duration / rounds : TimeSpan.FromSeconds(1);
         for (var round = 0; round < rounds; round++)
@@ -63,7 +64,8 @@ internal static class RevokeScenario
             // Revoke in the middle of the round, with the load running on every silo.
             await Task.Delay((round == 0 ? options.Warmup : TimeSpan.Zero) + (roundLength / 2), cancellationToken);
             var start = clock.Elapsed.TotalMilliseconds;
-            await target.Operator.RevokeAsync(credential);
+            var (acknowledged, live) = await target.Operator.RevokeAsync(credential);
+            (minAcknowledged, silosLive) = (Math.Min(minAcknowledged, acknowledged), live);
             var returned = clock.Elapsed.TotalMilliseconds;
             Volatile.Write(ref revokedAt, returned);
             revokeReturn.Add(returned - start);
@@ -83,6 +85,8 @@ internal static class RevokeScenario
             RevokeReturnMs = Math.Round(Percentile(revokeReturn, 99), 3),
             FleetDenyMs = Math.Round(Percentile(fleetDeny, 99), 3),
             StaleAllows = stale,
+            RevokeSilosAcknowledged = minAcknowledged == int.MaxValue ? 0 : minAcknowledged,
+            RevokeSilosLive = silosLive,
         };
     }
 

@@ -16,7 +16,8 @@ internal interface IMeshOperator
 
     Task<string> RegisterAsync(string agentId, string[] roles, string[] credentials);
 
-    Task RevokeAsync(string credentialId);
+    /// <summary>Revokes the credential; returns how many silos confirmed it of how many were live.</summary>
+    Task<(int Acknowledged, int Live)> RevokeAsync(string credentialId);
 }
 
 /// <summary>Operator calls straight to the grains of an in-process silo: fast set-up of many agents.</summary>
@@ -30,7 +31,11 @@ internal sealed class GrainOperator(IGrainFactory grains) : IMeshOperator
     public async Task<string> RegisterAsync(string agentId, string[] roles, string[] credentials) =>
         (await grains.GetGrain<IAgentGrain>(agentId).Register(new AgentRegistration { Roles = [.. roles], Credentials = [.. credentials] })).Token;
 
-    public Task RevokeAsync(string credentialId) => grains.GetGrain<ICredentialGrain>(credentialId).Revoke("load test");
+    public async Task<(int Acknowledged, int Live)> RevokeAsync(string credentialId)
+    {
+        var receipt = (await grains.GetGrain<ICredentialGrain>(credentialId).Revoke("load test")).Receipt;
+        return (receipt?.SilosAcknowledged ?? 0, receipt?.SilosLive ?? 0);
+    }
 }
 
 /// <summary>Operator calls over the HTTP API, for a mesh this process does not host.</summary>
@@ -55,9 +60,14 @@ internal sealed class HttpOperator(HttpClient http) : IMeshOperator
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
     }
 
-    public async Task RevokeAsync(string credentialId)
+    public async Task<(int Acknowledged, int Live)> RevokeAsync(string credentialId)
     {
         var slash = credentialId.IndexOf('/', StringComparison.Ordinal);
-        (await http.PostAsJsonAsync($"v1/credentials/{credentialId[..slash]}/{credentialId[(slash + 1)..]}/revoke", new { reason = "load test" })).EnsureSuccessStatusCode();
+        using var response = await http.PostAsJsonAsync($"v1/credentials/{credentialId[..slash]}/{credentialId[(slash + 1)..]}/revoke", new { reason = "load test" });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.TryGetProperty("receipt", out var receipt) && receipt.ValueKind == JsonValueKind.Object
+            ? (receipt.GetProperty("silosAcknowledged").GetInt32(), receipt.GetProperty("silosLive").GetInt32())
+            : (0, 0);
     }
 }

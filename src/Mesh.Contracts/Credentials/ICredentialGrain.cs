@@ -31,8 +31,25 @@ public interface ICredentialGrain : IGrainWithStringKey
     ValueTask<CredentialCheck> Check(string tool, string operation, string? target);
 
     /// <summary>
-    /// Takes one token from the credential-wide bucket a policy rule sets (shared by every agent holding the
-    /// credential). Returns null when taken, else how long until one is available.
+    /// Takes up to <paramref name="want"/> whole tokens from the credential-wide bucket that policy rule
+    /// <paramref name="ruleId"/> sets (shared by every agent holding the credential, on every silo), for a silo to spend
+    /// on its own decisions. When none is available, the grant says how long until one is.
     /// </summary>
-    ValueTask<TimeSpan?> TryAcquire(string ruleId, Agents.RateLimit limit);
+    /// <remarks>
+    /// Silo-internal (each silo's per-credential limiter leases batches so that decisions need no call); tokens it
+    /// does not spend within its lease period go back through <see cref="ReturnTokens"/>.
+    /// </remarks>
+    /// <param name="ruleId">The rule whose <c>per_credential</c> limit this is; each rule has its own bucket.</param>
+    /// <param name="limit">The limit as the caller's policy states it; the bucket follows it when it changes.</param>
+    /// <param name="want">How many tokens the caller asks for, at least 1.</param>
+    ValueTask<TokenGrant> LeaseTokens(string ruleId, Agents.RateLimit limit, int want);
+
+    /// <summary>
+    /// Gives back <paramref name="count"/> tokens leased through <see cref="LeaseTokens"/> and not spent. The bucket is
+    /// capped at its capacity, so returning never lets it hold more than it would have without the lease.
+    /// </summary>
+    /// <param name="ruleId">The rule the tokens were leased for.</param>
+    /// <param name="limit">The limit as the caller's policy states it.</param>
+    /// <param name="count">How many unspent tokens go back (0 or more).</param>
+    ValueTask ReturnTokens(string ruleId, Agents.RateLimit limit, int count);
 }

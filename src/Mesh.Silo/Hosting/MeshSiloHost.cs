@@ -68,7 +68,13 @@ public static class MeshSiloHost
                 o.ClusterId = options.ClusterId;
                 o.ServiceId = options.ServiceId;
             });
-            silo.AddMeshGrains(grains => grains.ClusterSecret = options.ClusterSecret);
+            silo.AddMeshGrains(grains =>
+            {
+                grains.ClusterSecret = options.ClusterSecret;
+                grains.ControlPlaneLease = options.ControlPlane.Lease;
+                grains.ControlPlaneRenewInterval = options.ControlPlane.RenewInterval;
+                grains.StaleDenies = options.ControlPlane.StaleDenies;
+            });
             if (options.Storage == "memory")
             {
                 AddMemoryStorage(silo, options.DataDir);

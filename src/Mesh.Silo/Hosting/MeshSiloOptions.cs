@@ -45,6 +45,9 @@ public sealed class MeshSiloOptions
     /// <summary>Shared secret proving operator calls come from inside the cluster (see MeshSecurityOptions).</summary>
     public string? ClusterSecret { get; set; }
 
+    /// <summary>The control-plane lease and what a silo with a stale view denies (docs/GUARANTEES.md).</summary>
+    public ControlPlaneSettings ControlPlane { get; set; } = new();
+
     /// <summary>Returns the problems with these settings, empty when they are usable.</summary>
     public IEnumerable<string> Validate()
     {
@@ -73,6 +76,11 @@ public sealed class MeshSiloOptions
             yield return $"Mesh:PrimarySiloPort {PrimarySiloPort} is not a port number (1-65535).";
         }
 
+        if (ControlPlane.Lease <= TimeSpan.Zero || ControlPlane.RenewInterval <= TimeSpan.Zero || ControlPlane.RenewInterval >= ControlPlane.Lease)
+        {
+            yield return $"Mesh:ControlPlane:RenewInterval ({ControlPlane.RenewInterval}) must be positive and shorter than Mesh:ControlPlane:Lease ({ControlPlane.Lease}).";
+        }
+
         if (FreeAuthFailures is < 1 or > 1_000_000)
         {
             yield return $"Mesh:FreeAuthFailures {FreeAuthFailures} must be between 1 and 1000000.";
@@ -93,4 +101,17 @@ public sealed class MeshSiloOptions
             yield return "Mesh:ClusterId and Mesh:ServiceId must not be empty.";
         }
     }
+}
+
+/// <summary>The <c>Mesh:ControlPlane</c> settings.</summary>
+public sealed class ControlPlaneSettings
+{
+    /// <summary>How long a silo's view counts as current after it last confirmed it (default 5 s).</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a silo confirms its view (default 1 s).</summary>
+    public TimeSpan RenewInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>What a silo with a stale view denies: <c>AllActions</c> (default) or <c>CredentialedActions</c>.</summary>
+    public Mesh.Grains.Hosting.StaleViewPolicy StaleDenies { get; set; } = Mesh.Grains.Hosting.StaleViewPolicy.AllActions;
 }
