@@ -76,12 +76,21 @@ public sealed class MeshCluster : IAsyncLifetime, IAsyncDisposable
         {
             var target = Cluster.Silos[i % Cluster.Silos.Count].SiloAddress;
             var grain = grains[i];
-            if (await SiloOfAsync(grain) != target)
+            if (!await IsActiveOnAsync(grain, target))
             {
                 await Cluster.MigrateAsync(grain, target);
-                await Poll.UntilAsync(async () => await SiloOfAsync(grain) == target, TimeSpan.FromSeconds(30), $"grain {i} to move to {target}");
+                await Poll.UntilAsync(() => IsActiveOnAsync(grain, target), TimeSpan.FromSeconds(30), $"grain {i} to be active on {target}");
             }
         }
+    }
+
+    // Asks the silo itself: the grain directory's caches can keep naming a grain's old silo for a while after a
+    // migration once a cluster has three silos or more.
+    private async Task<bool> IsActiveOnAsync(IAddressable grain, SiloAddress silo)
+    {
+        var id = grain.GetGrainId();
+        var activations = await Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics(hostsIds: [silo]);
+        return activations.Any(a => a.GrainId == id);
     }
 
     /// <summary>

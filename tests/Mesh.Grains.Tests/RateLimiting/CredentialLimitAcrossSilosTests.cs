@@ -120,7 +120,7 @@ public sealed class CredentialLimitAcrossSilosTests : IAsyncLifetime
             registered[i] = await scenario.RegisterAsync($"a{i}", Registrations.With(credentials: [scenario.Id("card")]));
         }
 
-        await _mesh.SpreadOverSilosConfirmedAsync(registered.Select(a => (IAddressable)a.Runtime).ToArray());
+        await _mesh.SpreadOverSilosAsync(registered.Select(a => (IAddressable)a.Runtime).ToArray());
         return (scenario, registered);
     }
 
