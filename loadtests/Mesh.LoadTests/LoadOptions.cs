@@ -6,6 +6,7 @@ internal sealed record LoadOptions
     public bool Embedded { get; init; }
     public int Silos { get; init; } = 1;
     public IReadOnlyList<string> Gateways { get; init; } = [];
+    public string? Connection { get; init; }
     public string? Url { get; init; }
     public string? Token { get; init; }
     public int Agents { get; init; } = 1_000;
@@ -23,7 +24,7 @@ internal sealed record LoadOptions
     public bool Quiet { get; init; }
 
     public string Describe() =>
-        (Embedded ? $"embedded, {Silos} silo(s)" : $"connected to {string.Join(", ", Gateways)}")
+        (Embedded ? $"embedded, {Silos} silo(s)" : Connection is not null ? "connected through the cluster's membership table" : $"connected to {string.Join(", ", Gateways)}")
         + $", {Agents} agents, {Tenants} tenants, {Credentials} credentials, {Rules} rules, "
         + (Rate is { } r ? $"open loop at {r}/s" : $"closed loop, concurrency {Concurrency}")
         + $", {Duration.TotalSeconds:0.#} s after {Warmup.TotalSeconds:0.#} s warm-up";

@@ -11,7 +11,8 @@ internal static class LoadTestCli
 {
     private static readonly Option<bool> Embedded = new("--embedded") { Description = "Start the silos in this process (memory storage) for a self-contained run." };
     private static readonly Option<int> Silos = new("--silos") { Description = "Silos to start with --embedded.", DefaultValueFactory = _ => 1 };
-    private static readonly Option<string[]> Gateways = new("--connect", "--gateway") { Description = "Attach to a running mesh instead of --embedded: a gateway, ip:port (repeat for more). ADO.NET clustering arrives with cluster mode." };
+    private static readonly Option<string[]> Gateways = new("--connect", "--gateway") { Description = "Attach to a running mesh instead of --embedded: a gateway, ip:port (repeat for more)." };
+    private static readonly Option<string?> Connection = new("--connection") { Description = "Attach to a cluster-mode mesh instead: its PostgreSQL connection string; the gateways are read from the membership table (Orleans ADO.NET clustering)." };
     private static readonly Option<string?> Url = new("--url") { Description = "Without --embedded: the mesh's HTTP API, for set-up and votes." };
     private static readonly Option<string?> Token = new("--token") { Description = "Without --embedded: an admin API token (default $MESH_TOKEN)." };
     private static readonly Option<int> Agents = new("--agents") { Description = "Agents to register.", DefaultValueFactory = _ => 1000 };
@@ -37,6 +38,7 @@ internal static class LoadTestCli
               mesh-load decide --embedded --silos 1 --concurrency 64 --with-baseline --json decide.json
               mesh-load revoke --embedded --silos 3 --agents 100000
               mesh-load http --connect 127.0.0.1:30000 --url http://127.0.0.1:8080 --token $MESH_TOKEN --rate 2000
+              mesh-load decide --connection "$MESH_DB_CONNECTION" --url http://127.0.0.1:8080 --token $MESH_TOKEN
             """);
         root.Subcommands.Add(Scenario("ping", "A no-op grain call through the same client and harness: the ceiling.", Scenarios.Scenarios.PingAsync));
         root.Subcommands.Add(Scenario("decide", "Decisions through the SDK: allowed, denied, rate-limited and approval-requiring requests.", Scenarios.Scenarios.DecideAsync));
@@ -61,27 +63,27 @@ internal static class LoadTestCli
     {
         var command = new Command(name, description)
         {
-            Embedded, Silos, Gateways, Url, Token, Agents, Tenants, Credentials, Rules, Concurrency, Rate, Duration, Warmup, WithBaseline, JsonFile, Revocations, Quiet, Approvals,
+            Embedded, Silos, Gateways, Connection, Url, Token, Agents, Tenants, Credentials, Rules, Concurrency, Rate, Duration, Warmup, WithBaseline, JsonFile, Revocations, Quiet, Approvals,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = Read(parse);
-            if (!options.Embedded && (options.Gateways.Count == 0 || options.Url is null || options.Token is null))
+            if (!options.Embedded && ((options.Gateways.Count == 0 && options.Connection is null) || options.Url is null || options.Token is null))
             {
-                Console.Error.WriteLine("error: give --embedded, or --connect ip:port with --url and --token (or MESH_TOKEN).");
+                Console.Error.WriteLine("error: give --embedded, or --connect ip:port (or --connection for a cluster-mode mesh) with --url and --token (or MESH_TOKEN).");
                 return 2;
             }
 
             if (options.Gateways.Any(g => g.Contains('=', StringComparison.Ordinal)))
             {
-                Console.Error.WriteLine("error: --connect takes gateway endpoints (ip:port); attaching through ADO.NET clustering needs cluster mode, which this build does not have yet.");
+                Console.Error.WriteLine("error: --connect takes gateway endpoints (ip:port); for a connection string use --connection.");
                 return 2;
             }
 
             Console.Error.WriteLine($"{name}: {options.Describe()}");
             await using var target = options.Embedded
                 ? await LoadTarget.StartEmbeddedAsync(options.Silos)
-                : await LoadTarget.ConnectAsync(options.Gateways, new Uri(options.Url!.EndsWith('/') ? options.Url : options.Url + "/"), options.Token!);
+                : await LoadTarget.ConnectAsync(options.Gateways, options.Connection, new Uri(options.Url!.EndsWith('/') ? options.Url : options.Url + "/"), options.Token!);
             var reports = new List<ScenarioReport>();
             var report = await run(target, options, cancellationToken);
             if (options.WithBaseline && name != "ping")
@@ -112,6 +114,7 @@ internal static class LoadTestCli
         Embedded = parse.GetValue(Embedded),
         Silos = Math.Max(1, parse.GetValue(Silos)),
         Gateways = parse.GetValue(Gateways) ?? [],
+        Connection = parse.GetValue(Connection),
         Url = parse.GetValue(Url),
         Token = parse.GetValue(Token) ?? Environment.GetEnvironmentVariable("MESH_TOKEN"),
         Agents = Math.Max(1, parse.GetValue(Agents)),

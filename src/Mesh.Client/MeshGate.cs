@@ -40,8 +40,6 @@ public sealed partial class MeshGate : IMeshGate
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var gateways = options.ParseGateways();
-
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         if (loggerFactory is not null)
         {
@@ -50,7 +48,19 @@ public sealed partial class MeshGate : IMeshGate
 
         builder.UseOrleansClient(client =>
         {
-            client.UseStaticClustering(gateways);
+            if (options.ClusterConnectionString is { } connectionString)
+            {
+                client.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = connectionString;
+                });
+            }
+            else
+            {
+                client.UseStaticClustering(options.ParseGateways());
+            }
+
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.DecisionTimeout);
             client.Configure<ClusterOptions>(o =>
             {

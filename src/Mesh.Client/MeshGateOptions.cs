@@ -8,6 +8,13 @@ public sealed class MeshGateOptions
     /// <summary>Gateway endpoints of the mesh's silos (<c>host:port</c>). Default: the embedded silo on this machine.</summary>
     public IList<string> Gateways { get; } = ["127.0.0.1:30000"];
 
+    /// <summary>
+    /// For a mesh in cluster mode: the PostgreSQL connection string of its membership table. When set, the SDK finds
+    /// the live gateways there (Orleans ADO.NET clustering) and follows silos joining and leaving; <see cref="Gateways"/>
+    /// is ignored. Read-only database rights are enough.
+    /// </summary>
+    public string? ClusterConnectionString { get; set; }
+
     /// <summary>The mesh's Orleans cluster id.</summary>
     public string ClusterId { get; set; } = "mesh";
 
@@ -48,7 +55,14 @@ public sealed class MeshGateOptions
             throw new ArgumentException("MeshGateOptions.ClusterId and ServiceId must not be empty.");
         }
 
-        _ = ParseGateways();
+        if (ClusterConnectionString is null)
+        {
+            _ = ParseGateways();
+        }
+        else if (string.IsNullOrWhiteSpace(ClusterConnectionString))
+        {
+            throw new ArgumentException("MeshGateOptions.ClusterConnectionString must not be blank; leave it null to use Gateways.");
+        }
     }
 
     private static IPEndPoint ParseEndpoint(string text)

@@ -77,10 +77,10 @@ internal sealed class LoadTarget : IAsyncDisposable
     }
 
     /// <summary>Attaches to a running mesh: its gateways for the Orleans client, its HTTP API (with an admin token) for set-up.</summary>
-    public static async Task<LoadTarget> ConnectAsync(IReadOnlyList<string> gateways, Uri url, string token)
+    public static async Task<LoadTarget> ConnectAsync(IReadOnlyList<string> gateways, string? connectionString, Uri url, string token)
     {
         var endpoints = gateways.Select(g => IPEndPoint.TryParse(g, out var e) ? e : throw new ArgumentException($"'{g}' is not a gateway endpoint (ip:port).")).ToList();
-        var client = await ConnectAsync(endpoints);
+        var client = await ConnectAsync(endpoints, connectionString);
         var http = new HttpClient { BaseAddress = url };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         var hosts = await client.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
@@ -103,12 +103,20 @@ internal sealed class LoadTarget : IAsyncDisposable
         }
     }
 
-    private static async Task<IHost> ConnectAsync(IReadOnlyList<IPEndPoint> gateways)
+    private static async Task<IHost> ConnectAsync(IReadOnlyList<IPEndPoint> gateways, string? connectionString = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.UseOrleansClient(client =>
         {
-            client.UseStaticClustering([.. gateways]);
+            if (connectionString is not null)
+            {
+                client.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = ("Npgsql", connectionString));
+            }
+            else
+            {
+                client.UseStaticClustering([.. gateways]);
+            }
+
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(30));
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = ("mesh", "mesh"));
         });

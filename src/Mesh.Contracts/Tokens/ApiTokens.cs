@@ -112,4 +112,15 @@ public interface IApiTokenRegistryGrain : IGrainWithStringKey
 
     /// <summary>On a cluster with no token at all, creates the first admin token and returns it; else null.</summary>
     Task<ApiTokenIssued?> Bootstrap();
+
+    /// <summary>True once the cluster has any API token, live or revoked (from then on nothing is bootstrapped).</summary>
+    [ReadOnly]
+    Task<bool> HasTokens();
+
+    /// <summary>
+    /// On a cluster with no token at all, stores an operator-supplied first admin token and returns it; else null.
+    /// Only the token's public id and the SHA-256 hash of its secret are passed: the secret never leaves the silo that
+    /// read it.
+    /// </summary>
+    Task<ApiTokenInfo?> BootstrapPreset(string tokenId, byte[] secretHash);
 }

@@ -6,7 +6,10 @@ using Mesh.Grains.Hosting;
 
 namespace Mesh.Grains.Tokens;
 
-/// <summary>Creates, lists and revokes API tokens; bootstraps the first admin token of an empty cluster.</summary>
+/// <summary>
+/// Creates, lists and revokes API tokens; bootstraps the first admin token of an empty cluster (generated, or preset by
+/// the operator and handed over as id and secret hash only).
+/// </summary>
 internal sealed class ApiTokenRegistryGrain(
     [PersistentState("api-token-registry", MeshStorage.ProviderName)] IPersistentState<ApiTokenRegistryState> state) : Grain, IApiTokenRegistryGrain
 {
@@ -22,11 +25,7 @@ internal sealed class ApiTokenRegistryGrain(
 
         var (id, token, hash) = ApiTokenFormat.Create();
         var normalized = spec with { Roles = [.. spec.Roles.Distinct()], Groups = spec.Groups.IsDefault ? [] : [.. spec.Groups.Distinct(StringComparer.Ordinal)] };
-
-        // Index first: a listed id whose token was never written shows up as missing, never as a live token.
-        state.State.TokenIds.Add(id);
-        await state.WriteOrDiscardAsync(GrainContext);
-        var info = await GrainFactory.GetGrain<IApiTokenGrain>(ApiTokenFormat.GrainKey(id)).Create(normalized, hash);
+        var info = await StoreAsync(id, normalized, hash);
         return new ApiTokenIssued { Info = info, Token = token };
     }
 
@@ -53,6 +52,30 @@ internal sealed class ApiTokenRegistryGrain(
             return null;
         }
 
-        return await Create(new ApiTokenSpec { Name = "admin", Roles = [ApiRole.Admin] });
+        return await Create(FirstAdmin);
+    }
+
+    public Task<bool> HasTokens() => Task.FromResult(state.State.TokenIds.Count > 0);
+
+    public async Task<ApiTokenInfo?> BootstrapPreset(string tokenId, byte[] secretHash)
+    {
+        MeshException.ThrowIfInvalid(ApiTokenFormat.IsValidId(tokenId), "A token id is 12 lowercase hex digits.");
+        MeshException.ThrowIfInvalid(secretHash is { Length: 32 }, "A secret hash is 32 bytes (SHA-256).");
+        if (state.State.TokenIds.Count > 0)
+        {
+            return null;
+        }
+
+        return await StoreAsync(tokenId, FirstAdmin, secretHash);
+    }
+
+    private static ApiTokenSpec FirstAdmin => new() { Name = "admin", Roles = [ApiRole.Admin] };
+
+    private async Task<ApiTokenInfo> StoreAsync(string id, ApiTokenSpec spec, byte[] hash)
+    {
+        // Index first: a listed id whose token was never written shows up as missing, never as a live token.
+        state.State.TokenIds.Add(id);
+        await state.WriteOrDiscardAsync(GrainContext);
+        return await GrainFactory.GetGrain<IApiTokenGrain>(ApiTokenFormat.GrainKey(id)).Create(spec, hash);
     }
 }

@@ -19,6 +19,11 @@ public static class MeshSiloHost
         ["--http-url"] = "Mesh:HttpUrl",
         ["--primary-silo-port"] = "Mesh:PrimarySiloPort",
         ["--storage"] = "Mesh:Storage",
+        ["--mode"] = "Mesh:Mode",
+        ["--connection"] = "Mesh:Cluster:ConnectionString",
+        ["--advertised-address"] = "Mesh:AdvertisedAddress",
+        ["--cluster-id"] = "Mesh:ClusterId",
+        ["--service-id"] = "Mesh:ServiceId",
     };
 
     /// <summary>Builds a silo configured from <paramref name="args"/>, the environment and appsettings, with its API mapped.</summary>
@@ -59,15 +64,28 @@ public static class MeshSiloHost
             kestrel.Limits.MaxRequestBodySize = ApiLimits.MaxBodyBytes;
         });
 
+        if (options.IsCluster && options.Cluster.CheckSchema)
+        {
+            ClusterSchemaCheck.EnsureComplete(options.Cluster.ConnectionString!);
+        }
+
         builder.UseOrleans(silo =>
         {
-            var primary = options.PrimarySiloPort is { } primaryPort ? new IPEndPoint(IPAddress.Loopback, primaryPort) : null;
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primary, options.ServiceId, options.ClusterId);
-            silo.Configure<ClusterOptions>(o =>
+            if (options.IsCluster)
             {
-                o.ClusterId = options.ClusterId;
-                o.ServiceId = options.ServiceId;
-            });
+                ClusterMode.Configure(silo, options);
+            }
+            else
+            {
+                var primary = options.PrimarySiloPort is { } primaryPort ? new IPEndPoint(IPAddress.Loopback, primaryPort) : null;
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primary, options.ServiceId, options.ClusterId);
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = options.ClusterId;
+                    o.ServiceId = options.ServiceId;
+                });
+            }
+
             silo.AddMeshGrains(grains =>
             {
                 grains.ClusterSecret = options.ClusterSecret;
@@ -75,7 +93,11 @@ public static class MeshSiloHost
                 grains.ControlPlaneRenewInterval = options.ControlPlane.RenewInterval;
                 grains.StaleDenies = options.ControlPlane.StaleDenies;
             });
-            if (options.Storage == "memory")
+            if (options.IsCluster)
+            {
+                // Storage and reminders are PostgreSQL's (ClusterMode).
+            }
+            else if (options.Storage == "memory")
             {
                 AddMemoryStorage(silo, options.DataDir);
             }

@@ -6,7 +6,34 @@ public sealed class MeshSiloOptions
     /// <summary>The configuration section.</summary>
     public const string Section = "Mesh";
 
-    /// <summary>Where embedded mode keeps its SQLite file. Also set by <c>--data-dir</c> or <c>MESH_DATA_DIR</c>.</summary>
+    /// <summary>
+    /// <c>embedded</c> (the default: this silo alone, or a few on one machine, state in SQLite under the data folder) or
+    /// <c>cluster</c> (any number of silos on PostgreSQL: membership, grain state and reminders through Orleans' ADO.NET
+    /// providers; see docs/DEPLOY.md).
+    /// </summary>
+    public string Mode { get; set; } = "embedded";
+
+    /// <summary>True in cluster mode.</summary>
+    public bool IsCluster => string.Equals(Mode, "cluster", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The <c>Mesh:Cluster</c> settings (cluster mode only).</summary>
+    public ClusterSettings Cluster { get; set; } = new();
+
+    /// <summary>
+    /// The IP address other silos and clients reach this silo at (cluster mode). Default: the first IPv4 address of
+    /// an interface that is up and not loopback, or loopback when there is none. Ignored under Kubernetes hosting,
+    /// which uses the pod's address.
+    /// </summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary>
+    /// Run under Orleans' Kubernetes hosting (cluster mode): the silo name, address and cluster/service ids come from
+    /// the pod (POD_NAME, POD_NAMESPACE, POD_IP and its <c>orleans/clusterId</c>, <c>orleans/serviceId</c> labels),
+    /// and silos of pods that no longer exist are declared dead promptly.
+    /// </summary>
+    public bool Kubernetes { get; set; }
+
+    /// <summary>Where embedded mode keeps its SQLite file (cluster mode: only the first admin token). Also set by <c>--data-dir</c> or <c>MESH_DATA_DIR</c>.</summary>
     public string DataDir { get; set; } = "data";
 
     /// <summary>Port silos talk to each other on.</summary>
@@ -100,6 +127,31 @@ public sealed class MeshSiloOptions
         {
             yield return "Mesh:ClusterId and Mesh:ServiceId must not be empty.";
         }
+
+        if (!IsCluster && !string.Equals(Mode, "embedded", StringComparison.OrdinalIgnoreCase))
+        {
+            yield return $"Mesh:Mode '{Mode}' must be embedded or cluster.";
+        }
+
+        if (IsCluster && string.IsNullOrWhiteSpace(Cluster.ConnectionString))
+        {
+            yield return "Mesh:Mode is cluster but no PostgreSQL connection string is set: pass --connection or set Mesh:Cluster:ConnectionString (env Mesh__Cluster__ConnectionString).";
+        }
+
+        if (IsCluster && PrimarySiloPort is not null)
+        {
+            yield return "Mesh:PrimarySiloPort is for embedded mode; in cluster mode silos find each other in PostgreSQL.";
+        }
+
+        if (AdvertisedAddress is { } advertised && !System.Net.IPAddress.TryParse(advertised, out _))
+        {
+            yield return $"Mesh:AdvertisedAddress '{advertised}' is not an IP address.";
+        }
+
+        if (Kubernetes && !IsCluster)
+        {
+            yield return "Mesh:Kubernetes needs Mesh:Mode cluster.";
+        }
     }
 }
 
@@ -114,4 +166,20 @@ public sealed class ControlPlaneSettings
 
     /// <summary>What a silo with a stale view denies: <c>AllActions</c> (default) or <c>CredentialedActions</c>.</summary>
     public Mesh.Grains.Hosting.StaleViewPolicy StaleDenies { get; set; } = Mesh.Grains.Hosting.StaleViewPolicy.AllActions;
+}
+
+/// <summary>The <c>Mesh:Cluster</c> settings.</summary>
+public sealed class ClusterSettings
+{
+    /// <summary>
+    /// The PostgreSQL connection string (Npgsql format) of the database <c>mesh db init</c> prepared. It holds the
+    /// password: it is never logged or printed.
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Check the schema at start-up and refuse to start when it is incomplete (default true). Turn off only when the
+    /// database user may not read the catalog.
+    /// </summary>
+    public bool CheckSchema { get; set; } = true;
 }

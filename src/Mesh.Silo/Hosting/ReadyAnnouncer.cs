@@ -7,7 +7,7 @@ namespace Mesh.Silo.Hosting;
 /// Prints the endpoints and the <c>Mesh ready</c> line once every hosted service (the silo and the HTTP server
 /// included) has started, i.e. once the silo serves decisions. Scripts and tests wait for that line.
 /// </summary>
-internal sealed class ReadyAnnouncer(IHostApplicationLifetime lifetime, MeshSiloOptions options, IServer server) : IHostedService
+internal sealed class ReadyAnnouncer(IHostApplicationLifetime lifetime, MeshSiloOptions options, IServer server, ILocalSiloDetails silo) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -15,10 +15,13 @@ internal sealed class ReadyAnnouncer(IHostApplicationLifetime lifetime, MeshSilo
         {
             var http = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             Console.Out.WriteLine($"Mesh HTTP API:         {string.Join(", ", http)} (OpenAPI at /openapi/v1.json)");
-            Console.Out.WriteLine($"Mesh gateway endpoint: 127.0.0.1:{options.GatewayPort} (Orleans clients, cluster '{options.ClusterId}', service '{options.ServiceId}')");
-            Console.Out.WriteLine($"Mesh silo endpoint:    127.0.0.1:{options.SiloPort}");
-            Console.Out.WriteLine($"Mesh data folder:      {options.DataDir}");
-            Console.Out.WriteLine("Mesh ready (embedded mode). Press Ctrl+C to stop.");
+            var address = silo.SiloAddress.Endpoint.Address;
+            Console.Out.WriteLine($"Mesh gateway endpoint: {address}:{silo.GatewayAddress?.Endpoint.Port ?? options.GatewayPort} (Orleans clients, cluster '{silo.ClusterId}')");
+            Console.Out.WriteLine($"Mesh silo endpoint:    {silo.SiloAddress.Endpoint} ({silo.Name})");
+            Console.Out.WriteLine(options.IsCluster
+                ? "Mesh storage:          PostgreSQL (membership, grain state, reminders)"
+                : $"Mesh data folder:      {options.DataDir}");
+            Console.Out.WriteLine($"Mesh ready ({(options.IsCluster ? "cluster" : "embedded")} mode). Press Ctrl+C to stop.");
             Console.Out.Flush();
         });
         lifetime.ApplicationStopped.Register(() =>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Mesh.Client;
 using Mesh.Contracts.Credentials;
 using Mesh.Contracts.Decisions;
@@ -14,8 +12,6 @@ namespace Mesh.Silo.Tests.Hosting;
 /// <summary>The silo as a separate process, started the way a user starts it, and a separate client talking to it.</summary>
 public sealed class SiloProcessTests
 {
-    private static readonly string SiloAssembly = Path.Combine(AppContext.BaseDirectory, "Mesh.Silo.dll");
-
     [Fact]
     public async Task The_silo_prints_its_ready_line_serves_a_separate_client_and_stops_cleanly_on_ctrl_c()
     {
@@ -81,90 +77,5 @@ public sealed class SiloProcessTests
 
         Assert.Equal(2, await silo.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains(message, silo.Output, StringComparison.Ordinal);
-    }
-
-    private sealed class SiloProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-        private readonly object _lock = new();
-
-        public SiloProcess(string[] args, Dictionary<string, string> environment)
-        {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            start.ArgumentList.Add(SiloAssembly);
-            foreach (var arg in args)
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            foreach (var (key, value) in environment)
-            {
-                start.Environment[key] = value;
-            }
-
-            _process = new Process { StartInfo = start };
-            _process.OutputDataReceived += (_, e) => Append(e.Data);
-            _process.ErrorDataReceived += (_, e) => Append(e.Data);
-            _process.Start();
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-        }
-
-        public string Output
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        public Task WaitForOutputAsync(string text, TimeSpan timeout) =>
-            Poll.UntilAsync(() => Output.Contains(text, StringComparison.Ordinal) || _process.HasExited, timeout, $"'{text}' from the silo")
-                .ContinueWith(t =>
-                {
-                    t.GetAwaiter().GetResult();
-                    Assert.True(Output.Contains(text, StringComparison.Ordinal), "The silo exited early:\n" + Output);
-                }, TaskScheduler.Default);
-
-        // Ctrl+C is SIGINT; .NET has no API to send it, so ask the kill command.
-        public void Interrupt() => Process.Start("kill", ["-INT", _process.Id.ToString()])!.WaitForExit();
-
-        public async Task<int> WaitForExitAsync(TimeSpan timeout)
-        {
-            await _process.WaitForExitAsync().WaitAsync(timeout);
-            _process.WaitForExit();
-            return _process.ExitCode;
-        }
-
-        public void Kill()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-
-        public void Dispose()
-        {
-            Kill();
-            _process.Dispose();
-        }
-
-        private void Append(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (_lock)
-            {
-                _output.AppendLine(line);
-            }
-        }
     }
 }

@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using Mesh.Client;
+using Mesh.Cluster.Tests.Harness;
+using Mesh.Contracts.Decisions;
+using Mesh.Testing;
+using Mesh.Testing.Postgres;
+using Xunit.Abstractions;
+
+namespace Mesh.Cluster.Tests;
+
+/// <summary>
+/// Three silo processes on PostgreSQL with decisions running: one is killed with SIGKILL, then every process is
+/// killed and the cluster started again. Nothing acknowledged may be lost and nothing denied may be allowed.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class SiloCrashTests(PostgresFixture postgres, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Bounded = TimeSpan.FromSeconds(90);
+
+    [PostgresFact]
+    public async Task A_killed_silo_and_a_full_restart_lose_no_acknowledged_change()
+    {
+        var connectionString = await postgres.Server.CreateDatabaseAsync();
+        await using var cluster = await ProcessCluster.StartAsync(connectionString, silos: 3);
+        try
+        {
+            await RunAsync(cluster);
+        }
+        catch
+        {
+            output.WriteLine(cluster.Output());
+            throw;
+        }
+    }
+
+    private async Task RunAsync(ProcessCluster cluster)
+    {
+        const string tenant = "crash";
+        var world = await World.CreateAsync(cluster, tenant, agents: 48);
+
+        await using (var gate = cluster.Gate())
+        {
+            await gate.WaitUntilConnectedAsync(TimeSpan.FromSeconds(60));
+            await world.ExpectEveryHealthyAgentAllowedAsync(gate, "before any fault");
+
+            await using var load = DecisionLoad.Start(gate, world.Agents);
+            await load.WaitForProgressAsync(300, Bounded);
+
+            // Operator changes acknowledged under load: each returns only once every live silo applied it.
+            await world.MakeChangesAsync(cluster, load);
+            await load.WaitForProgressAsync(300, Bounded);
+
+            // SIGKILL one silo: its activations are gone without a word.
+            cluster.Kill(cluster.Silos[1]);
+            var killedAt = Stopwatch.GetTimestamp();
+            output.WriteLine($"killed silo 1 after {load.Summary()}");
+
+            // The load goes on after a bounded pause: every healthy agent is allowed again (re-activated on a
+            // survivor with its state, its rotated token included).
+            await Poll.UntilAsync(() => world.Healthy.All(a => a.LastAllowedAt > killedAt), Bounded, $"every healthy agent allowed after the kill ({load.Summary()})");
+            output.WriteLine($"after the kill: {load.Summary()}, back after {Stopwatch.GetElapsedTime(killedAt).TotalSeconds:0.0} s");
+            await load.WaitForProgressAsync(300, Bounded);
+            Assert.Empty(load.Violations);
+        }
+
+        await using (var gate = cluster.Gate())
+        {
+            await gate.WaitUntilConnectedAsync(TimeSpan.FromSeconds(60));
+            await world.ExpectChangesHeldAsync(gate, "after the kill");
+        }
+
+        // Every process killed, a new cluster started on the same database: all state is still there.
+        await cluster.RestartAllAsync(3);
+        await using (var gate = cluster.Gate())
+        {
+            await gate.WaitUntilConnectedAsync(TimeSpan.FromSeconds(60));
+            await world.ExpectEveryHealthyAgentAllowedAsync(gate, "after restarting every process");
+            await world.ExpectChangesHeldAsync(gate, "after restarting every process");
+        }
+
+        using var http = cluster.Operator();
+        var paused = await http.GetAgentAsync(world.Paused[0].AgentId);
+        Assert.Equal("Paused", paused.GetProperty("status").GetString(), ignoreCase: true);
+    }
+
+    /// <summary>The agents of the test and the changes made to them.</summary>
+    private sealed class World
+    {
+        private readonly List<(LoadAgent Agent, string OldToken)> _rotated = [];
+
+        private World(List<LoadAgent> agents) => Agents = agents;
+
+        public List<LoadAgent> Agents { get; }
+
+        public List<LoadAgent> Paused { get; } = [];
+
+        public List<LoadAgent> Revoked { get; } = [];
+
+        public IEnumerable<LoadAgent> Healthy => Agents.Except(Paused).Except(Revoked);
+
+        public static async Task<World> CreateAsync(ProcessCluster cluster, string tenant, int agents)
+        {
+            using var http = cluster.Operator();
+            await http.PublishPolicyAsync(tenant, TestPolicies.AllowAll);
+            await http.IssueCredentialAsync($"{tenant}/gh");
+            await http.IssueCredentialAsync($"{tenant}/doomed");
+            var list = new List<LoadAgent>();
+            for (var i = 0; i < agents; i++)
+            {
+                var credential = i % 4 == 3 ? $"{tenant}/doomed" : $"{tenant}/gh";
+                var id = $"{tenant}/agent-{i}";
+                list.Add(new LoadAgent(id, await http.RegisterAsync(id, credential), credential));
+            }
+
+            return new World(list);
+        }
+
+        public async Task MakeChangesAsync(ProcessCluster cluster, DecisionLoad load)
+        {
+            using var http = cluster.Operator();
+            foreach (var agent in Agents.Where(a => a.Credential.EndsWith("/gh", StringComparison.Ordinal)).Take(6))
+            {
+                AssertComplete(await http.PauseAgentAsync(agent.AgentId));
+                agent.MustDenyFromNow();
+                Paused.Add(agent);
+            }
+
+            AssertComplete(await http.RevokeCredentialAsync(Agents.First(a => a.Credential.EndsWith("/doomed", StringComparison.Ordinal)).Credential));
+            foreach (var agent in Agents.Where(a => a.Credential.EndsWith("/doomed", StringComparison.Ordinal)))
+            {
+                agent.MustDenyFromNow();
+                Revoked.Add(agent);
+            }
+
+            foreach (var agent in Healthy.Take(8).ToList())
+            {
+                var old = agent.Token;
+                agent.Token = await http.RotateTokenAsync(agent.AgentId);
+                _rotated.Add((agent, old));
+            }
+
+            _ = load;
+        }
+
+        public async Task ExpectEveryHealthyAgentAllowedAsync(MeshGate gate, string when)
+        {
+            foreach (var agent in Healthy)
+            {
+                var decision = await DecideUntilAnsweredAsync(gate, agent.Request());
+                Assert.True(decision.IsAllowed, $"{when}: {agent.AgentId} was denied {decision.Reason}: {decision.Message}");
+            }
+        }
+
+        public async Task ExpectChangesHeldAsync(MeshGate gate, string when)
+        {
+            foreach (var agent in Paused)
+            {
+                Assert.Equal(ReasonCode.AgentPaused, (await DecideUntilAnsweredAsync(gate, agent.Request())).Reason);
+            }
+
+            foreach (var agent in Revoked)
+            {
+                Assert.Equal(ReasonCode.CredentialRevoked, (await DecideUntilAnsweredAsync(gate, agent.Request())).Reason);
+            }
+
+            foreach (var (agent, oldToken) in _rotated)
+            {
+                var request = agent.Request() with { AgentToken = oldToken };
+                Assert.Equal(ReasonCode.BadToken, (await DecideUntilAnsweredAsync(gate, request)).Reason);
+                Assert.True((await DecideUntilAnsweredAsync(gate, agent.Request())).IsAllowed, $"{when}: {agent.AgentId}'s rotated token is refused");
+            }
+        }
+
+        // A decision the mesh made (not the SDK's own fail-closed deny while a silo is being declared dead).
+        private static async Task<Decision> DecideUntilAnsweredAsync(MeshGate gate, Mesh.Contracts.Decisions.ActionRequest request)
+        {
+            Decision? answer = null;
+            await Poll.UntilAsync(
+                async () =>
+                {
+                    answer = await gate.CheckAsync(request with { RequestId = Guid.NewGuid().ToString("N") });
+                    return answer.Reason is not (ReasonCode.MeshUnavailable or ReasonCode.ControlPlaneStale);
+                },
+                Bounded,
+                $"an answer from the mesh for {request.AgentId}");
+            return answer!;
+        }
+
+        private static void AssertComplete(System.Text.Json.JsonElement info)
+        {
+            var receipt = info.GetProperty("receipt");
+            Assert.True(receipt.GetProperty("complete").GetBoolean(), $"the change was not confirmed by every live silo: {receipt}");
+        }
+    }
+}
