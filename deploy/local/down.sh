@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Stops what deploy/local/up.sh started: the silos (Ctrl+C first, then SIGKILL after a grace period) and PostgreSQL.
+# Stops what deploy/local/up.sh started: the silos (SIGTERM, a clean shutdown, then SIGKILL after a grace period) and
+# PostgreSQL. SIGTERM rather than SIGINT: background processes of a script start with SIGINT ignored.
 #   deploy/local/down.sh            # keep the data for the next up.sh
 #   deploy/local/down.sh --purge    # and delete the folder
 set -euo pipefail
@@ -21,7 +22,7 @@ for pid_file in "$dir"/silo-*.pid; do
   [[ -f "$pid_file" ]] || continue
   pid="$(cat "$pid_file")"
   if kill -0 "$pid" 2>/dev/null; then
-    kill -INT "$pid"
+    kill -TERM "$pid"
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -0 "$pid" 2>/dev/null && { echo "Silo pid $pid did not stop in 30 s; killing it."; kill -KILL "$pid"; }
     echo "Stopped silo (pid $pid)"

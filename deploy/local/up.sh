@@ -95,6 +95,12 @@ if [[ ! -s "$password_file" ]]; then
 fi
 password="$(cat "$password_file")"
 
+# Every silo proves operator calls to the others with the same secret.
+secret_file="$dir/cluster-secret"
+if [[ ! -s "$secret_file" ]]; then
+  (umask 077; head -c 32 /dev/urandom | base64 | tr -d '\n' > "$secret_file")
+fi
+
 if [[ ! -f "$pg_data/PG_VERSION" ]]; then
   echo "PostgreSQL: initialising $pg_data"
   mkdir -p "$pg_data"
@@ -135,6 +141,8 @@ MESH_DB_CONNECTION="$connection" dotnet "$cli_dll" db init
 export Mesh__Mode=cluster
 export Mesh__Cluster__ConnectionString="$connection"
 export Mesh__AdvertisedAddress=127.0.0.1
+Mesh__ClusterSecret="$(cat "$secret_file")"
+export Mesh__ClusterSecret
 for ((i = 0; i < silos; i++)); do
   pid_file="$dir/silo-$i.pid"
   if [[ -f "$pid_file" ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then

@@ -86,7 +86,7 @@ public sealed class DeployLocalTests(ITestOutputHelper output)
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(timeout);
         var text = await stdout + await stderr;
-        output.WriteLine($"$ {file} {string.Join(' ', args.Select(a => a.Contains("Password", StringComparison.Ordinal) ? "<connection>" : a))}\n{text}");
+        output.WriteLine($"$ {file} {string.Join(' ', args.Select(a => a.Contains("Password", StringComparison.Ordinal) || a.StartsWith("mesh_", StringComparison.Ordinal) ? "<secret>" : a))}\n{text}");
         return (process.ExitCode, await stdout);
     }
 

@@ -26,8 +26,14 @@ internal static class ClusterMode
         var connectionString = options.Cluster.ConnectionString!;
         if (options.Kubernetes)
         {
-            // Pod name, address and the cluster/service ids come from the pod; dead pods' silos are declared dead.
+            // Pod name, address and the cluster/service ids come from the pod (ORLEANS_CLUSTER_ID and
+            // ORLEANS_SERVICE_ID, which the manifests fill from the pod's labels); only the ports are Mesh's.
             silo.UseKubernetesHosting();
+            silo.Configure<EndpointOptions>(o =>
+            {
+                o.SiloPort = options.SiloPort;
+                o.GatewayPort = options.GatewayPort;
+            });
         }
         else
         {
@@ -62,9 +68,8 @@ internal static class ClusterMode
 
             // Cleared state (a deleted token, say) leaves no row behind.
             o.DeleteStateOnClear = true;
+            o.GrainStorageSerializer = new MessagePackStateSerializer();
         });
-        silo.Services.AddOptions<AdoNetGrainStorageOptions>(MeshStorage.ProviderName)
-            .Configure<IServiceProvider>((o, services) => o.GrainStorageSerializer = new OrleansBinaryStateSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>()));
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = Invariant;

@@ -138,6 +138,17 @@ public sealed class MeshSiloOptions
             yield return "Mesh:Mode is cluster but no PostgreSQL connection string is set: pass --connection or set Mesh:Cluster:ConnectionString (env Mesh__Cluster__ConnectionString).";
         }
 
+        // Silos prove operator calls to each other with this secret; each process would otherwise make up its own.
+        if (IsCluster && (ClusterSecret is null || ClusterSecret.Length < 32))
+        {
+            yield return "Mesh:Mode is cluster but Mesh:ClusterSecret (env Mesh__ClusterSecret) is missing or shorter than 32 characters: give every silo the same random secret, e.g. from `openssl rand -base64 32`.";
+        }
+
+        if (ClusterSecret is { Length: > 256 })
+        {
+            yield return "Mesh:ClusterSecret must be at most 256 characters.";
+        }
+
         if (IsCluster && PrimarySiloPort is not null)
         {
             yield return "Mesh:PrimarySiloPort is for embedded mode; in cluster mode silos find each other in PostgreSQL.";

@@ -22,6 +22,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
         ["Orleans__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
         ["Logging__LogLevel__Default"] = "Warning",
         ["Mesh__FreeAuthFailures"] = "1000",
+        ["Mesh__ClusterSecret"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
     };
 
     private readonly string _connectionString;
