@@ -18,7 +18,7 @@ public sealed class SiloProcess : IDisposable
     private readonly object _lock = new();
 
     /// <summary>Starts the silo with <paramref name="args"/> and extra environment variables.</summary>
-    public SiloProcess(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    public SiloProcess(IEnumerable<string> args, Dictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(SiloAssembly);

@@ -11,6 +11,7 @@ using Mesh.Contracts.Keys;
 using Mesh.Contracts.Shadow;
 using Mesh.Contracts.Tenants;
 using Mesh.Grains.Approvals;
+using Mesh.Grains.Diagnostics;
 using Mesh.Grains.Hosting;
 using Mesh.Grains.Policies;
 using Mesh.Grains.RateLimiting;
@@ -33,21 +34,22 @@ internal sealed partial class AgentGrain
     public async Task<Decision> Decide(ActionRequest request)
     {
         var now = clock.UtcNow;
+        var probe = metrics.StartDecision(request);
         if (request is null)
         {
-            return Count(Decision.Deny(string.Empty, ReasonCode.BadRequest, "The request is empty.", now));
+            return Count(Decision.Deny(string.Empty, ReasonCode.BadRequest, "The request is empty.", now), probe);
         }
 
         var requestId = request.RequestId ?? string.Empty;
         try
         {
             var decision = await DecideCore(request, now);
-            return Count(decision);
+            return Count(decision, probe);
         }
         catch (Exception ex)
         {
             LogErrorDecisionFailed(logger, ex, _agentId, requestId);
-            return Count(Decision.Deny(requestId, ReasonCode.InternalError, "Mesh could not complete the decision, so it denies (fail closed). Retry, or ask an operator to check the silo logs.", now));
+            return Count(Decision.Deny(requestId, ReasonCode.InternalError, "Mesh could not complete the decision, so it denies (fail closed). Retry, or ask an operator to check the silo logs.", now), probe);
         }
     }
 
@@ -421,6 +423,7 @@ internal sealed partial class AgentGrain
         }
 
         var approvalId = ApprovalIds.For(_tenant, _agentId, request.RequestId);
+        using var span = MeshMetrics.StartApproval(MeshTelemetry.ApprovalOpenActivity, approvalId);
         try
         {
             await GrainFactory.GetGrain<IApprovalGrain>(approvalId).Open(new ApprovalOpening
@@ -472,6 +475,7 @@ internal sealed partial class AgentGrain
             return outcome.RateLimited(wait, ruleId);
         }
 
+        using var span = MeshMetrics.StartApproval(MeshTelemetry.ApprovalConsumeActivity, approvalId);
         var result = await GrainFactory.GetGrain<IApprovalGrain>(approvalId).Consume(_agentId, digest, outcome.PolicyVersion);
         if (result == ApprovalConsumeResult.Consumed)
         {
@@ -497,7 +501,8 @@ internal sealed partial class AgentGrain
         return decision;
     }
 
-    private Decision Count(Decision decision)
+    // Every answer of Decide passes here, exactly once.
+    private Decision Count(Decision decision, in DecisionProbe probe)
     {
         switch (decision.Effect)
         {
@@ -512,6 +517,7 @@ internal sealed partial class AgentGrain
                 break;
         }
 
+        metrics.EndDecision(probe, decision);
         return decision;
     }
 

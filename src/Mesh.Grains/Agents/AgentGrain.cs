@@ -5,6 +5,7 @@ using Mesh.Contracts.Errors;
 using Mesh.Contracts.Keys;
 using Mesh.Contracts.Tenants;
 using Mesh.Grains.ControlPlane;
+using Mesh.Grains.Diagnostics;
 using Mesh.Grains.Hosting;
 using Mesh.Grains.Policies;
 using Mesh.Grains.RateLimiting;
@@ -26,6 +27,7 @@ internal sealed partial class AgentGrain(
     SiloControlView view,
     CredentialLimits credentialLimits,
     ControlBroadcast broadcast,
+    MeshMetrics metrics,
     IOptions<MeshGrainOptions> options,
     MeshClock clock,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain

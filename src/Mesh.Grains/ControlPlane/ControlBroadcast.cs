@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Mesh.Contracts.Fleet;
+using Mesh.Grains.Diagnostics;
 using Mesh.Grains.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ internal sealed partial class ControlBroadcast(
     ILocalSiloDetails localSilo,
     IGrainFactory grains,
     ControlViewUpdater localView,
+    MeshMetrics metrics,
     IOptions<MeshGrainOptions> options,
     ILogger<ControlBroadcast> logger)
 {
@@ -34,6 +36,7 @@ internal sealed partial class ControlBroadcast(
         var settings = options.Value;
         var clock = settings.LeaseTimeProvider;
         var started = clock.GetTimestamp();
+        using var activity = MeshMetrics.StartPublish(change);
         ControlChange committed;
         try
         {
@@ -41,6 +44,7 @@ internal sealed partial class ControlBroadcast(
         }
         catch (Exception ex)
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "commit failed");
             owner.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, ex, "control-plane commit failed; reloading from storage"));
             throw;
         }
@@ -66,7 +70,7 @@ internal sealed partial class ControlBroadcast(
                     LogWarningUnconfirmed(logger, committed.Epoch, string.Join(", ", unconfirmed));
                 }
 
-                return new FleetReceipt
+                var receipt = new FleetReceipt
                 {
                     Epoch = committed.Epoch,
                     SilosAcknowledged = live.Count(confirmed.Contains),
@@ -74,6 +78,8 @@ internal sealed partial class ControlBroadcast(
                     Elapsed = clock.GetElapsedTime(started),
                     Unconfirmed = unconfirmed,
                 };
+                metrics.EndPublish(activity, committed, receipt);
+                return receipt;
             }
 
             var results = await Task.WhenAll(pending.Select(async silo =>

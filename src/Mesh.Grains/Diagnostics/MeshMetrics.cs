@@ -4,6 +4,7 @@ using System.Diagnostics.Metrics;
 using Mesh.Contracts.Decisions;
 using Mesh.Contracts.Fleet;
 using Mesh.Grains.ControlPlane;
+using TagList = System.Diagnostics.TagList;
 
 namespace Mesh.Grains.Diagnostics;
 
@@ -27,6 +28,8 @@ public sealed class MeshMetrics
     // Seconds. A change acknowledged by every silo takes milliseconds; one waiting out a silo's lease takes seconds.
     private static readonly IReadOnlyList<double> PropagationBuckets =
         [0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+    private const string Unknown = "unknown";
 
     private readonly Counter<long> _decisions;
     private readonly Histogram<double> _decisionDuration;
@@ -115,7 +118,13 @@ public sealed class MeshMetrics
         var activity = MeshTelemetry.Source.StartActivity(MeshTelemetry.PublishActivity);
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag("mesh.change.kind", KindOf(change));
+            var kind = KindOf(change);
+            activity.SetTag("mesh.change.kind", kind);
+            if (kind != Unknown)
+            {
+                // Which credential, agent or tenant (identifiers, never secrets): "which revoke was slow?" is a span question.
+                activity.SetTag("mesh.change.key", change.Key);
+            }
         }
 
         return activity;
@@ -167,7 +176,7 @@ public sealed class MeshMetrics
         : change.Gate is not null ? "tenant"
         : change.Credential is not null ? "credential"
         : change.Agent is not null ? "agent"
-        : "unknown";
+        : Unknown;
 
     // Never the token, target, arguments, attributes or evidence: a span is read by more people than the audit trail.
     // What the caller sent is described only once it has authenticated and passed validation (bounded sizes).

@@ -1,4 +1,5 @@
 using Mesh.Grains.ControlPlane;
+using Mesh.Grains.Diagnostics;
 using Mesh.Grains.Policies;
 using Mesh.Grains.Security;
 using Mesh.Policy.Destinations;
@@ -37,6 +38,7 @@ public static class MeshSiloBuilderExtensions
         builder.Services.AddSingleton<ControlBroadcast>();
         builder.Services.AddSingleton<ControlViewUpdater>();
         builder.Services.AddSingleton<ControlPlaneLease>();
+        builder.Services.AddMeshDiagnostics();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ControlPlaneLease>());
         builder.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         builder.AddIncomingGrainCallFilter<OperatorCallGuard>();

@@ -19,10 +19,13 @@ internal static class MeshApi
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.AddOpenApi("v1", RequestBodyDocs.AddTransformer);
         services.AddHostedService<AdminTokenBootstrap>();
+        services.AddMeshHealth();
     }
 
     public static void MapMeshApi(this WebApplication app)
     {
+        // Probes run straight after routing, before any middleware below (no authentication, no throttle).
+        app.MapMeshHealth();
         app.UseMiddleware<ProblemMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();

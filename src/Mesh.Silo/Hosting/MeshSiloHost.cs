@@ -109,6 +109,7 @@ public static class MeshSiloHost
         });
 
         builder.Services.AddMeshApi();
+        builder.AddMeshTelemetry(options);
         builder.Services.AddHostedService<ReadyAnnouncer>();
 
         var app = builder.Build();
