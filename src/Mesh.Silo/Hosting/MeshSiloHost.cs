@@ -117,7 +117,11 @@ public static class MeshSiloHost
         return app;
     }
 
-    private static void AddMemoryStorage(ISiloBuilder silo, string dataDir) => silo.AddMeshInProcessStorage(dataDir);
+    private static void AddMemoryStorage(ISiloBuilder silo, string dataDir)
+    {
+        silo.AddMeshInProcessStorage(dataDir);
+        silo.UseInMemoryReminderService();
+    }
 
     private static void AddEmbeddedStorage(ISiloBuilder silo, string databasePath)
     {
@@ -126,6 +130,9 @@ public static class MeshSiloHost
             databasePath,
             services.GetRequiredService<OrleansBinaryStateSerializer>(),
             services.GetRequiredService<ILogger<SqliteGrainStorage>>()));
+
+        // Approval deadlines and escalations survive a restart: reminders live in the same SQLite file.
+        silo.UseMeshSqliteReminders(databasePath);
     }
 }
 
