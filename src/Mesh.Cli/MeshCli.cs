@@ -33,6 +33,7 @@ internal static class MeshCli
         root.Subcommands.Add(ApprovalCommands.Create());
         root.Subcommands.Add(DecideCommand.Create());
         root.Subcommands.Add(TokenCommands.Create());
+        root.Subcommands.Add(DbCommands.Create());
         return root;
     }
 

@@ -67,6 +67,20 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
         _silos.AddRange(started);
         await Task.WhenAll(started.Select(s => s.Process.WaitForOutputAsync("Mesh ready", StartTimeout)));
+
+        // What a load balancer or Kubernetes waits for: the silo's control-plane view is loaded and current.
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        foreach (var silo in started)
+        {
+            await Poll.UntilAsync(
+                async () =>
+                {
+                    using var response = await probe.GetAsync(new Uri(silo.Http, "readyz"));
+                    return response.IsSuccessStatusCode;
+                },
+                StartTimeout,
+                $"/readyz of the silo at {silo.Http}");
+        }
         await Poll.UntilAsync(() => File.Exists(Path.Combine(_dataDir, "admin.token")), StartTimeout, "the first admin token");
     }
 
