@@ -118,6 +118,8 @@ public sealed class MeshCluster : IAsyncLifetime, IAsyncDisposable
         {
             // One store for the whole cluster, outside every silo, as a database would be: a killed silo loses nothing.
             silo.AddMeshInProcessStorage(_store);
+            // Approvals register reminders for their deadlines and escalations.
+            silo.UseInMemoryReminderService();
             silo.AddMeshGrains(o =>
             {
                 o.TimeProvider = Clock;

@@ -4,16 +4,19 @@ using Mesh.Contracts.Errors;
 using Mesh.Contracts.Keys;
 using Mesh.Contracts.Tenants;
 using Mesh.Grains.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Mesh.Grains.Approvals;
 
 /// <summary>
 /// One human approval. Expiry and escalation are derived from <see cref="TimeProvider"/> time on every call, so
-/// they hold even when no timer fired (after a restart, say); waiting runtimes are woken at once on every change.
+/// they hold even when no reminder fired (after a restart, say); reminders make them durable and wake waiting
+/// runtimes (see ApprovalGrain.Reminders.cs). Waiting runtimes are woken at once on every change.
 /// </summary>
-internal sealed class ApprovalGrain(
+internal sealed partial class ApprovalGrain(
     [PersistentState("approval", MeshStorage.ProviderName)] IPersistentState<ApprovalState> state,
-    MeshClock clock) : Grain, IApprovalGrain
+    MeshClock clock,
+    ILogger<ApprovalGrain> logger) : Grain, IApprovalGrain, IRemindable
 {
     private static readonly TimeSpan MaxWatch = TimeSpan.FromSeconds(20);
     private TaskCompletionSource _changed = NewSignal();
@@ -45,11 +48,15 @@ internal sealed class ApprovalGrain(
         state.State.Policy = policy;
         state.State.OpenedAt = now;
         state.State.Deadline = now + policy.ExpiresAfter;
+        // A new approval has no reminders yet: the sync after the commit registers them without reading first.
+        _reminders = new(StringComparer.Ordinal);
         await CommitAsync();
 
         // Most approvals wait minutes for a person; an idle activation per pending approval would pile up in memory.
-        // The state is durable, so the next vote or wait reactivates it.
-        DeactivateOnIdle();
+        // The state is durable, so the next vote or wait (or a reminder) reactivates it. The reminders are
+        // registered first, after this call has answered, so the decision that opened the approval never waits on
+        // the reminder table.
+        _deactivateAfterSync = true;
         return BuildView(now);
     }
 
@@ -92,6 +99,7 @@ internal sealed class ApprovalGrain(
         {
             s.Status = ApprovalStatus.Denied;
             s.ClosedBy = vote.ApproverId;
+            s.ClosedAt = now;
         }
         else if (s.Votes.Count(v => v.Approve) >= s.Policy!.Quorum)
         {
@@ -115,6 +123,7 @@ internal sealed class ApprovalGrain(
         state.State.Status = ApprovalStatus.Cancelled;
         state.State.ClosedBy = Text.Truncate(actor, 256);
         state.State.CloseReason = Text.Truncate(reason, 512);
+        state.State.ClosedAt = now;
         await CommitAsync();
         return BuildView(now);
     }
@@ -122,7 +131,8 @@ internal sealed class ApprovalGrain(
     public async Task<ApprovalConsumeResult> Consume(string agentId, string requestDigest, long policyVersion)
     {
         var s = state.State;
-        var status = EffectiveStatus(clock.UtcNow);
+        var now = clock.UtcNow;
+        var status = EffectiveStatus(now);
         var result = status switch
         {
             ApprovalStatus.Unknown => ApprovalConsumeResult.Unknown,
@@ -138,7 +148,9 @@ internal sealed class ApprovalGrain(
 
         if (result == ApprovalConsumeResult.Consumed)
         {
+            // One write, as before: the deadline reminder is unregistered after this call has answered.
             s.Consumed = true;
+            s.ClosedAt = now;
             await CommitAsync();
         }
 
@@ -164,7 +176,16 @@ internal sealed class ApprovalGrain(
         }
 
         using var stopTimer = new CancellationTokenSource();
-        await Task.WhenAny(_changed.Task, Task.Delay(wait, clock.Time, stopTimer.Token));
+        _watching++;
+        try
+        {
+            await Task.WhenAny(_changed.Task, Task.Delay(wait, clock.Time, stopTimer.Token));
+        }
+        finally
+        {
+            _watching--;
+        }
+
         await stopTimer.CancelAsync();
         return BuildView(clock.UtcNow);
     }
@@ -176,6 +197,10 @@ internal sealed class ApprovalGrain(
         var changed = _changed;
         _changed = NewSignal();
         changed.TrySetResult();
+
+        // Every change can change which reminders are wanted; the reminder table is brought in line after the
+        // current call, never on it.
+        ScheduleReminderSync();
 
         // Keep the tenant's inbox of pending approvals current: in on open, out once decided.
         var pending = state.State.Status == ApprovalStatus.Pending;
@@ -200,8 +225,10 @@ internal sealed class ApprovalGrain(
         };
     }
 
-    private bool IsEscalated(DateTimeOffset now) =>
-        state.State is { Policy.EscalateAfter: { } after, OpenedAt: { } opened } && now >= opened + after;
+    private bool IsEscalated(DateTimeOffset now) => EscalationTime() is { } at && now >= at;
+
+    private DateTimeOffset? EscalationTime() =>
+        state.State is { Policy.EscalateAfter: { } after, OpenedAt: { } opened } ? opened + after : null;
 
     private IEnumerable<string> EligibleGroups(DateTimeOffset now)
     {

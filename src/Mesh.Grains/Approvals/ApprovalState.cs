@@ -29,4 +29,16 @@ internal sealed class ApprovalState
     [Id(10)] public string? ClosedBy { get; set; }
 
     [Id(11)] public string? CloseReason { get; set; }
+
+    /// <summary>
+    /// When the escalation group was let in (open time plus the escalation delay), recorded by the escalation
+    /// reminder. Escalation is still derived from the clock: this only makes it visible and wakes waiters.
+    /// </summary>
+    [Id(12)] public DateTimeOffset? EscalatedAt { get; set; }
+
+    /// <summary>When the approval reached a final status: denied, cancelled, used, or expired (then the deadline).</summary>
+    [Id(13)] public DateTimeOffset? ClosedAt { get; set; }
+
+    /// <summary>True once the approval is final and its reminders were unregistered: none can exist any more.</summary>
+    [Id(14)] public bool RemindersRetired { get; set; }
 }
