@@ -83,8 +83,10 @@ internal sealed class LoadTarget : IAsyncDisposable
         var client = await ConnectAsync(endpoints, connectionString);
         var http = new HttpClient { BaseAddress = url };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        var hosts = await client.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        return new LoadTarget([], client, [url], token, new HttpOperator(http), null, hosts.Count);
+        // Orleans clients may not call the management grain (only the runtime surface), so count the silos from
+        // what the client was given: the membership table, or the gateways named on the command line.
+        var silos = connectionString is null ? endpoints.Count : await CountActiveSilosAsync(connectionString);
+        return new LoadTarget([], client, [url], token, new HttpOperator(http), null, silos);
     }
 
     public async ValueTask DisposeAsync()
@@ -123,6 +125,16 @@ internal sealed class LoadTarget : IAsyncDisposable
         var host = builder.Build();
         await host.StartAsync();
         return host;
+    }
+
+    private static async Task<int> CountActiveSilosAsync(string connectionString)
+    {
+        const int active = 3; // Orleans' SiloStatus.Active
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("select count(*) from orleans_membership where deployment_id = 'mesh' and status = @active", connection);
+        command.Parameters.AddWithValue("active", active);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static int[] FreePorts(int count)
