@@ -18,13 +18,6 @@ internal sealed partial class OperatorCallGuard(IOptions<MeshGrainOptions> optio
 
     public Task Invoke(IIncomingGrainCallContext context)
     {
-        if (OperatorMethods.IsClusterOnly(context.Request))
-        {
-            // Orleans' management and reminder interfaces are for the cluster, not for runtimes: a client that could
-            // force deactivations or fire reminders could disturb every tenant.
-            return IsFromExternalClient(context.SourceId) ? Refuse(context) : context.Invoke();
-        }
-
         if (!OperatorMethods.IsOperatorOnly(context.Request))
         {
             return context.Invoke();
@@ -33,21 +26,16 @@ internal sealed partial class OperatorCallGuard(IOptions<MeshGrainOptions> optio
         var proof = RequestContext.Get(OperatorMethods.ProofKey) as string;
         if (IsFromExternalClient(context.SourceId) || !IsValidProof(proof))
         {
-            return Refuse(context);
+            var method = $"{context.InterfaceMethod.DeclaringType?.Name}.{context.InterfaceMethod.Name}";
+            LogWarningRefused(logger, method, context.SourceId?.ToString() ?? "unknown");
+            throw new MeshException(
+                MeshErrorCode.AccessDenied,
+                $"{method} is an operator call. Orleans clients may only call the runtime surface (Decide, ReportOutcome, WaitForApproval); operators use the authenticated HTTP API.");
         }
 
         // The proof has done its job; do not let it ride along on calls this grain makes next.
         RequestContext.Remove(OperatorMethods.ProofKey);
         return context.Invoke();
-    }
-
-    private Task Refuse(IIncomingGrainCallContext context)
-    {
-        var method = $"{context.InterfaceMethod.DeclaringType?.Name}.{context.InterfaceMethod.Name}";
-        LogWarningRefused(logger, method, context.SourceId?.ToString() ?? "unknown");
-        throw new MeshException(
-            MeshErrorCode.AccessDenied,
-            $"{method} is not part of the runtime surface. Orleans clients may only call Decide, ReportOutcome, WaitForApproval and Ping; operators use the authenticated HTTP API.");
     }
 
     // Silos host an in-process client ("hosted-<silo>") for their own non-grain code; every other client id is an

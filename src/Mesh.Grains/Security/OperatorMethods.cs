@@ -18,17 +18,6 @@ internal static class OperatorMethods
     /// <summary>RequestContext key carrying the cluster-internal proof.</summary>
     public const string ProofKey = "mesh.silo-proof";
 
-    /// <summary>
-    /// True for Orleans' own grain interfaces that only the cluster may call, never an Orleans client: the management
-    /// grain (forced deactivations, provider commands) and reminder delivery. Clients do need other Orleans system
-    /// targets (the cluster manifest, gateway lists), so this is a list, not "everything that is not Mesh's".
-    /// </summary>
-    public static bool IsClusterOnly(IInvokable request)
-    {
-        var type = request.GetInterfaceType();
-        return type == typeof(IManagementGrain) || type == typeof(IRemindable);
-    }
-
     public static bool IsOperatorOnly(IInvokable request)
     {
         var type = request.GetInterfaceType();

@@ -65,12 +65,6 @@ public sealed class SiloProcessTests
 
         Assert.Equal(MeshErrorCode.AccessDenied, error.Code);
         Assert.Equal(CredentialStatus.Active, (await scenario.Credential("gh").GetInfo()).Status);
-
-        // Nor Orleans' own grains: a runtime must not force deactivations or fire reminders.
-        var management = await Assert.ThrowsAsync<MeshException>(() => client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero));
-        Assert.Equal(MeshErrorCode.AccessDenied, management.Code);
-        var remindable = await Assert.ThrowsAsync<MeshException>(() => client.GetGrain<Mesh.Contracts.Approvals.IApprovalGrain>(scenario.Id("a1")).AsReference<IRemindable>().ReceiveReminder("approval-deadline", default));
-        Assert.Equal(MeshErrorCode.AccessDenied, remindable.Code);
         await host.StopAsync();
     }
 
