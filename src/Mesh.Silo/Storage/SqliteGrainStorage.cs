@@ -143,25 +143,15 @@ internal sealed partial class SqliteGrainStorage : IGrainStorage, IDisposable
             return _connection;
         }
 
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using (var setup = connection.CreateCommand())
-        {
-            setup.CommandText = """
-                PRAGMA journal_mode = WAL;
-                PRAGMA synchronous = FULL;
-                PRAGMA busy_timeout = 5000;
-                CREATE TABLE IF NOT EXISTS grain_state (
-                    state_name TEXT NOT NULL,
-                    grain_id   TEXT NOT NULL,
-                    etag       INTEGER NOT NULL,
-                    payload    BLOB NOT NULL,
-                    PRIMARY KEY (state_name, grain_id)
-                ) WITHOUT ROWID;
-                """;
-            setup.ExecuteNonQuery();
-        }
-
+        var connection = SqliteFile.Open(_connectionString, """
+            CREATE TABLE IF NOT EXISTS grain_state (
+                state_name TEXT NOT NULL,
+                grain_id   TEXT NOT NULL,
+                etag       INTEGER NOT NULL,
+                payload    BLOB NOT NULL,
+                PRIMARY KEY (state_name, grain_id)
+            ) WITHOUT ROWID;
+            """);
         LogInformationOpened(_logger, connection.DataSource);
         return _connection = connection;
     }

@@ -176,28 +176,18 @@ internal sealed partial class SqliteReminderTable : IReminderTable, IDisposable
             return _connection;
         }
 
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using (var setup = connection.CreateCommand())
-        {
-            setup.CommandText = """
-                PRAGMA journal_mode = WAL;
-                PRAGMA synchronous = FULL;
-                PRAGMA busy_timeout = 5000;
-                CREATE TABLE IF NOT EXISTS reminders (
-                    grain_id      TEXT NOT NULL,
-                    reminder_name TEXT NOT NULL,
-                    grain_hash    INTEGER NOT NULL,
-                    start_at      INTEGER NOT NULL,
-                    period        INTEGER NOT NULL,
-                    etag          INTEGER NOT NULL,
-                    PRIMARY KEY (grain_id, reminder_name)
-                ) WITHOUT ROWID;
-                CREATE INDEX IF NOT EXISTS reminders_by_hash ON reminders (grain_hash);
-                """;
-            setup.ExecuteNonQuery();
-        }
-
+        var connection = SqliteFile.Open(_connectionString, """
+            CREATE TABLE IF NOT EXISTS reminders (
+                grain_id      TEXT NOT NULL,
+                reminder_name TEXT NOT NULL,
+                grain_hash    INTEGER NOT NULL,
+                start_at      INTEGER NOT NULL,
+                period        INTEGER NOT NULL,
+                etag          INTEGER NOT NULL,
+                PRIMARY KEY (grain_id, reminder_name)
+            ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS reminders_by_hash ON reminders (grain_hash);
+            """);
         LogInformationOpened(_logger, connection.DataSource);
         return _connection = connection;
     }
