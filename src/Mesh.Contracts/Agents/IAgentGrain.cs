@@ -24,18 +24,23 @@ public interface IAgentGrain : IGrainWithStringKey
     Task<ApprovalWaitResult> WaitForApproval(string agentToken, string approvalId, TimeSpan maxWait);
 
     /// <summary>Registers the agent and returns its token (shown only here).</summary>
+    [Audit.AuditedAction("agent.register")]
     Task<AgentTokenReceipt> Register(AgentRegistration registration);
 
     /// <summary>Replaces the agent's token; the old one stops working at once.</summary>
+    [Audit.AuditedAction("agent.rotate_token")]
     Task<AgentTokenReceipt> RotateToken();
 
     /// <summary>Pauses the agent: every decision is denied <c>agent_paused</c>.</summary>
+    [Audit.AuditedAction("agent.pause")]
     Task<AgentInfo> Pause(string? reason);
 
     /// <summary>Quarantines the agent: every decision is denied <c>agent_quarantined</c>.</summary>
+    [Audit.AuditedAction("agent.quarantine")]
     Task<AgentInfo> Quarantine(string? reason);
 
     /// <summary>Returns a paused or quarantined agent to active.</summary>
+    [Audit.AuditedAction("agent.resume")]
     Task<AgentInfo> Resume();
 
     /// <summary>The agent as operators see it.</summary>

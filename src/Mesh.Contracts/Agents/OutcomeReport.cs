@@ -42,4 +42,7 @@ public sealed record OutcomeReceipt
 
     /// <summary>When the mesh received it.</summary>
     [Id(2)] public DateTimeOffset ReceivedAt { get; init; }
+
+    /// <summary>The id of the outcome's audit record, once it is recorded.</summary>
+    [Id(3)] public string? AuditId { get; init; }
 }

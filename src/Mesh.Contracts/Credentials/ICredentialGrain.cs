@@ -4,18 +4,23 @@ namespace Mesh.Contracts.Credentials;
 public interface ICredentialGrain : IGrainWithStringKey
 {
     /// <summary>Issues the credential (once; use <see cref="Rotate"/> to change it).</summary>
+    [Audit.AuditedAction("credential.issue")]
     Task<CredentialInfo> Issue(CredentialSpec spec);
 
     /// <summary>Suspends it until <see cref="Resume"/>.</summary>
+    [Audit.AuditedAction("credential.suspend")]
     Task<CredentialInfo> Suspend(string? reason);
 
     /// <summary>Resumes a suspended credential. A revoked credential can never be resumed.</summary>
+    [Audit.AuditedAction("credential.resume")]
     Task<CredentialInfo> Resume();
 
     /// <summary>Revokes it permanently. When this returns, no decision that starts afterwards allows it.</summary>
+    [Audit.AuditedAction("credential.revoke")]
     Task<CredentialInfo> Revoke(string? reason);
 
     /// <summary>Starts a new version (optionally with a new spec); decisions name the version they saw.</summary>
+    [Audit.AuditedAction("credential.rotate")]
     Task<CredentialInfo> Rotate(CredentialSpec? spec);
 
     /// <summary>The credential as operators see it.</summary>

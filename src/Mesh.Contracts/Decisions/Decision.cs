@@ -40,6 +40,12 @@ public sealed record Decision
     [Id(10)] private ImmutableArray<string> _missingEvidence;
     [Id(11)] private ImmutableArray<string> _resolvedAddresses;
 
+    /// <summary>
+    /// The id of this decision's audit record (<c>agent-id#sequence</c>); a reported outcome links to it. Null only when
+    /// no stream exists to record into (an unknown agent) or auditing is switched off.
+    /// </summary>
+    [Id(12)] public string? AuditId { get; init; }
+
     /// <summary>For <see cref="ReasonCode.EvidenceMissing"/>: the evidence keys the request lacked.</summary>
     public ImmutableArray<string> MissingEvidence
     {

@@ -14,3 +14,15 @@ public enum Effect
     /// <summary>A human must approve first; wait on <see cref="Decision.ApprovalId"/> and re-send the request with it.</summary>
     RequireApproval = 2,
 }
+
+/// <summary>Wire names of <see cref="Effect"/>, as in the HTTP API: <c>allow</c>, <c>deny</c>, <c>require_approval</c>.</summary>
+public static class Effects
+{
+    /// <summary>The wire name.</summary>
+    public static string ToWire(this Effect effect) => effect switch
+    {
+        Effect.Allow => "allow",
+        Effect.RequireApproval => "require_approval",
+        _ => "deny",
+    };
+}

@@ -62,6 +62,9 @@ public enum ReasonCode
     MeshUnavailable = 25,
     /// <summary>The fleet-wide emergency stop is engaged.</summary>
     EmergencyStop = 26,
+
+    /// <summary>The decision could not be recorded in the audit trail, so it is denied (fail closed).</summary>
+    AuditUnavailable = 27,
 }
 
 /// <summary>Conversions between <see cref="ReasonCode"/> and its stable wire form.</summary>

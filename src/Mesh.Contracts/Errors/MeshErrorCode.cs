@@ -16,4 +16,6 @@ public enum MeshErrorCode
     AccessDenied = 4,
     /// <summary>A vote or other operation conflicts with earlier ones (e.g. a second vote by the same approver).</summary>
     Conflict = 5,
+    /// <summary>A store Mesh depends on (the audit store) is unavailable; retry later.</summary>
+    Unavailable = 6,
 }

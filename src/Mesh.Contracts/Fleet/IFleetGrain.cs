@@ -7,9 +7,11 @@ public interface IFleetGrain : IGrainWithStringKey
     public const string Key = "sys/fleet";
 
     /// <summary>Engages the emergency stop: every decision of every agent is denied <c>emergency_stop</c>.</summary>
+    [Audit.AuditedAction("fleet.emergency_stop")]
     Task<FleetStatus> EngageEmergencyStop(string? reason);
 
     /// <summary>Releases the emergency stop.</summary>
+    [Audit.AuditedAction("fleet.release_emergency_stop")]
     Task<FleetStatus> ReleaseEmergencyStop();
 
     /// <summary>The current fleet status.</summary>

@@ -7,13 +7,16 @@ namespace Mesh.Contracts.Tenants;
 public interface ITenantGrain : IGrainWithStringKey
 {
     /// <summary>Pauses every agent of the tenant.</summary>
+    [Audit.AuditedAction("tenant.pause")]
     Task<TenantInfo> Pause(string? reason);
 
     /// <summary>Resumes the tenant.</summary>
+    [Audit.AuditedAction("tenant.resume")]
     Task<TenantInfo> Resume();
 
     /// <summary>Validates, compiles and activates a policy document; returns the new version.</summary>
     /// <exception cref="Errors.MeshException">With <see cref="Errors.MeshErrorCode.InvalidArgument"/> and every validation error when the policy is malformed.</exception>
+    [Audit.AuditedAction("policy.publish", Audit.AuditKind.PolicyChange)]
     Task<PolicyPublication> PublishPolicy(string document);
 
     /// <summary>The tenant as operators see it.</summary>
@@ -36,15 +39,18 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<ImmutableArray<PolicyVersionInfo>> ListPolicyVersions();
 
     /// <summary>Makes an earlier version active again. Decisions name the version they used.</summary>
+    [Audit.AuditedAction("policy.rollback", Audit.AuditKind.PolicyChange)]
     Task<PolicyPublication> RollbackPolicy(long version);
 
     /// <summary>
     /// Publishes a candidate to run in shadow: decisions evaluate it next to the active policy and record where they
     /// differ, but never enforce it. Returns the candidate's version.
     /// </summary>
+    [Audit.AuditedAction("policy.shadow_start", Audit.AuditKind.PolicyChange)]
     Task<PolicyPublication> StartShadow(string document);
 
     /// <summary>Stops shadow evaluation.</summary>
+    [Audit.AuditedAction("policy.shadow_stop", Audit.AuditKind.PolicyChange)]
     Task<TenantInfo> StopShadow();
 
     /// <summary>The ids of the tenant's agents (from the sharded agent index).</summary>

@@ -101,6 +101,7 @@ public interface IApiTokenRegistryGrain : IGrainWithStringKey
     public const string Key = "sys/api-tokens";
 
     /// <summary>Creates a token and returns it (once).</summary>
+    [Audit.AuditedAction("api_token.create")]
     Task<ApiTokenIssued> Create(ApiTokenSpec spec);
 
     /// <summary>Every token (never secrets).</summary>
@@ -108,6 +109,7 @@ public interface IApiTokenRegistryGrain : IGrainWithStringKey
     Task<ImmutableArray<ApiTokenInfo>> List();
 
     /// <summary>Revokes a token.</summary>
+    [Audit.AuditedAction("api_token.revoke")]
     Task<ApiTokenInfo> Revoke(string tokenId);
 
     /// <summary>On a cluster with no token at all, creates the first admin token and returns it; else null.</summary>

@@ -11,6 +11,7 @@ using Mesh.Contracts.Keys;
 using Mesh.Contracts.Shadow;
 using Mesh.Contracts.Tenants;
 using Mesh.Grains.Approvals;
+using Mesh.Grains.Audit;
 using Mesh.Grains.Diagnostics;
 using Mesh.Grains.Hosting;
 using Mesh.Grains.Policies;
@@ -41,15 +42,46 @@ internal sealed partial class AgentGrain
         }
 
         var requestId = request.RequestId ?? string.Empty;
+        Decision decision;
         try
         {
-            var decision = await DecideCore(request, now);
-            return Count(decision, probe);
+            decision = await DecideCore(request, now);
         }
         catch (Exception ex)
         {
             LogErrorDecisionFailed(logger, ex, _agentId, requestId);
-            return Count(Decision.Deny(requestId, ReasonCode.InternalError, "Mesh could not complete the decision, so it denies (fail closed). Retry, or ask an operator to check the silo logs.", now), probe);
+            decision = Decision.Deny(requestId, ReasonCode.InternalError, "Mesh could not complete the decision, so it denies (fail closed). Retry, or ask an operator to check the silo logs.", now);
+        }
+
+        return Count(await RecordAsync(request, decision), probe);
+    }
+
+    // Every decision of a registered agent joins its audit stream before the runtime sees it (in the default, durable
+    // mode: once the record is on disk). A decision that cannot be recorded is denied instead.
+    private async Task<Decision> RecordAsync(ActionRequest request, Decision decision)
+    {
+        if (!_audit.Enabled || decision.Reason == ReasonCode.UnknownAgent)
+        {
+            return decision;
+        }
+
+        // Before authentication and validation the request is the caller's word only: little of it is kept.
+        var trusted = decision.Reason is not (ReasonCode.BadToken or ReasonCode.BadRequest);
+        var auditPolicy = policies.GetCached(_tenant, decision.PolicyVersion)?.Compiled.Audit ?? Mesh.Policy.Compilation.AuditPolicy.Default;
+        try
+        {
+            var receipt = await _audit.AppendAsync((sequence, previous) => AuditRecords.Decision(_agentId, _tenant, request, decision, auditPolicy, trusted, sequence, previous));
+            if (_recent.TryGet(decision.RequestId, out var remembered) && ReferenceEquals(remembered.Decision, decision))
+            {
+                remembered.AuditId = receipt.RecordId;
+            }
+
+            return decision with { AuditId = receipt.RecordId };
+        }
+        catch (AuditUnavailableException ex)
+        {
+            LogErrorAuditFailed(logger, ex, _agentId, decision.RequestId);
+            return Decision.Deny(decision.RequestId, ReasonCode.AuditUnavailable, "The decision could not be recorded in the audit trail, so it is denied (fail closed). Retry; if it persists, an operator should check the audit store.", decision.DecidedAt);
         }
     }
 

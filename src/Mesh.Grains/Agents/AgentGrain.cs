@@ -4,6 +4,7 @@ using Mesh.Contracts.Approvals;
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Keys;
 using Mesh.Contracts.Tenants;
+using Mesh.Grains.Audit;
 using Mesh.Grains.ControlPlane;
 using Mesh.Grains.Diagnostics;
 using Mesh.Grains.Hosting;
@@ -28,6 +29,7 @@ internal sealed partial class AgentGrain(
     CredentialLimits credentialLimits,
     ControlBroadcast broadcast,
     MeshMetrics metrics,
+    AuditWriter auditWriter,
     IOptions<MeshGrainOptions> options,
     MeshClock clock,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain
@@ -41,6 +43,7 @@ internal sealed partial class AgentGrain(
     private readonly RecentDecisions _recent = new();
     private readonly AgentRateLimiter _rateLimiter = new();
     private readonly SessionMemory _sessions = new();
+    private AuditChain _audit = null!;
     private string? _verifiedToken;
     private string _agentId = string.Empty;
     private string _tenant = string.Empty;
@@ -53,6 +56,7 @@ internal sealed partial class AgentGrain(
     {
         _agentId = this.GetPrimaryKeyString();
         _validKey = MeshKey.TryParse(_agentId, out _tenant, out _);
+        _audit = new AuditChain(_agentId, auditWriter);
         return Task.CompletedTask;
     }
 
@@ -103,23 +107,39 @@ internal sealed partial class AgentGrain(
 
     public Task<AgentInfo> GetInfo() => Task.FromResult(BuildInfo());
 
-    public Task<OutcomeReceipt> ReportOutcome(OutcomeReport report)
+    public async Task<OutcomeReceipt> ReportOutcome(OutcomeReport report)
     {
         var now = clock.UtcNow;
         if (report is null || state.State.Status == AgentStatus.Unregistered || !AgentTokens.Matches(report.AgentToken, state.State.TokenHash))
         {
-            return Task.FromResult(new OutcomeReceipt { Accepted = false, Error = "unknown agent or bad token", ReceivedAt = now });
+            return new OutcomeReceipt { Accepted = false, Error = "unknown agent or bad token", ReceivedAt = now };
         }
 
         if (!string.Equals(report.AgentId, _agentId, StringComparison.Ordinal) || string.IsNullOrEmpty(report.RequestId)
             || report.RequestId.Length > Contracts.Decisions.RequestLimits.MaxRequestIdLength
             || report.Changes?.Length > 8192 || report.UndoHandle?.Length > 1024 || report.Error?.Length > 8192)
         {
-            return Task.FromResult(new OutcomeReceipt { Accepted = false, Error = "malformed report: check agentId, requestId and field sizes", ReceivedAt = now });
+            return new OutcomeReceipt { Accepted = false, Error = "malformed report: check agentId, requestId and field sizes", ReceivedAt = now };
         }
 
-        // The audit trail records outcomes (see the audit stage); until it exists the grain validates and acknowledges.
-        return Task.FromResult(new OutcomeReceipt { Accepted = true, ReceivedAt = now });
+        if (!_audit.Enabled)
+        {
+            return new OutcomeReceipt { Accepted = true, ReceivedAt = now };
+        }
+
+        // Linked to the decision it reports on when this activation still remembers it (recent allows); the request id
+        // links it in any case.
+        var decisionId = _recent.TryGet(report.RequestId, out var decided) ? decided.AuditId : null;
+        try
+        {
+            var receipt = await _audit.AppendAsync((sequence, previous) => AuditRecords.Outcome(_agentId, _tenant, report, decisionId, now, sequence, previous));
+            return new OutcomeReceipt { Accepted = true, ReceivedAt = now, AuditId = receipt.RecordId };
+        }
+        catch (AuditUnavailableException ex)
+        {
+            LogErrorAuditFailed(logger, ex, _agentId, report.RequestId);
+            return new OutcomeReceipt { Accepted = false, Error = "the outcome could not be recorded (audit store unavailable); report it again", ReceivedAt = now };
+        }
     }
 
     public async Task<ApprovalWaitResult> WaitForApproval(string agentToken, string approvalId, TimeSpan maxWait)
@@ -257,6 +277,9 @@ internal sealed partial class AgentGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent {AgentId} is now {Status}")]
     private static partial void LogInformationStatusChanged(ILogger logger, string agentId, AgentStatus status);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The audit record of agent {AgentId}, request {RequestId} could not be written; the call fails closed")]
+    private static partial void LogErrorAuditFailed(ILogger logger, Exception exception, string agentId, string requestId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Decision for agent {AgentId}, request {RequestId} failed; denied (fail closed)")]
     private static partial void LogErrorDecisionFailed(ILogger logger, Exception exception, string agentId, string requestId);

@@ -34,6 +34,9 @@ internal sealed class RecentDecisions(int capacity = 256)
 
         public Decision Decision { get; } = decision;
 
+        /// <summary>The id of the decision's audit record, once recorded: a reported outcome links to it.</summary>
+        public string? AuditId { get; set; }
+
         public string Digest => _digest ??= RequestDigest.Compute(request);
     }
 }

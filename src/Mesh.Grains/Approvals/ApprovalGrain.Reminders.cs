@@ -1,4 +1,5 @@
 using Mesh.Contracts.Approvals;
+using Mesh.Contracts.Audit;
 using Mesh.Grains.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -56,10 +57,7 @@ internal sealed partial class ApprovalGrain
     /// </summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (RecordDueTransitions(clock.UtcNow))
-        {
-            await CommitAsync();
-        }
+        await CommitDueTransitionsAsync(clock.UtcNow);
 
         if (state.State.Status == ApprovalStatus.Unknown || state.State.RemindersRetired)
         {
@@ -73,6 +71,23 @@ internal sealed partial class ApprovalGrain
         }
 
         await SyncRemindersAsync(reminderName);
+    }
+
+    /// <summary>Commits the transitions now due; an expiry joins the tenant's audit stream.</summary>
+    private async Task CommitDueTransitionsAsync(DateTimeOffset now)
+    {
+        var wasExpired = state.State.Status == ApprovalStatus.Expired;
+        if (!RecordDueTransitions(now))
+        {
+            return;
+        }
+
+        await CommitAsync();
+        if (!wasExpired && state.State.Status == ApprovalStatus.Expired)
+        {
+            await RecordAsync(AuditKind.ApprovalExpired, "system", "The approval passed its deadline undecided (or granted and unused).",
+                Detail(("deadline", state.State.Deadline?.ToString("O", System.Globalization.CultureInfo.InvariantCulture))));
+        }
     }
 
     /// <summary>
@@ -169,11 +184,7 @@ internal sealed partial class ApprovalGrain
         }
 
         var now = clock.UtcNow;
-        if (RecordDueTransitions(now))
-        {
-            await CommitAsync();
-        }
-
+        await CommitDueTransitionsAsync(now);
         _reminders ??= (await this.GetReminders()).ToDictionary(r => r.ReminderName, StringComparer.Ordinal);
         var wanted = WantedReminders();
         foreach (var (name, due) in wanted)

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using Mesh.Contracts.Approvals;
+using Mesh.Contracts.Audit;
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Keys;
 using Mesh.Contracts.Tenants;
@@ -51,6 +53,12 @@ internal sealed partial class ApprovalGrain(
         // A new approval has no reminders yet: the sync after the commit registers them without reading first.
         _reminders = new(StringComparer.Ordinal);
         await CommitAsync();
+        await RecordAsync(AuditKind.ApprovalOpened, opening.Subject.AgentId, $"Approval opened for {opening.Subject.Tool} {opening.Subject.Operation} by rule '{opening.Subject.RuleId}'.", Detail(
+            ("rule", opening.Subject.RuleId),
+            ("request_digest", opening.RequestDigest),
+            ("groups", string.Join(',', policy.Groups)),
+            ("quorum", policy.Quorum.ToString(CultureInfo.InvariantCulture)),
+            ("deadline", state.State.Deadline?.ToString("O", CultureInfo.InvariantCulture))));
 
         // Most approvals wait minutes for a person; an idle activation per pending approval would pile up in memory.
         // The state is durable, so the next vote or wait (or a reminder) reactivates it. The reminders are
@@ -107,6 +115,10 @@ internal sealed partial class ApprovalGrain(
         }
 
         await CommitAsync();
+        await RecordAsync(AuditKind.ApprovalVote, vote.ApproverId, $"{vote.ApproverId} voted to {(vote.Approve ? "approve" : "deny")}; the approval is {Describe(s.Status)}.", Detail(
+            ("vote", vote.Approve ? "approve" : "deny"),
+            ("comment", Text.Truncate(vote.Comment, 2048)),
+            ("status", Describe(s.Status))));
         return BuildView(now);
     }
 
@@ -125,6 +137,7 @@ internal sealed partial class ApprovalGrain(
         state.State.CloseReason = Text.Truncate(reason, 512);
         state.State.ClosedAt = now;
         await CommitAsync();
+        await RecordAsync(AuditKind.ApprovalCancelled, state.State.ClosedBy ?? "system", "The approval was cancelled.", Detail(("reason", state.State.CloseReason)));
         return BuildView(now);
     }
 
@@ -152,9 +165,42 @@ internal sealed partial class ApprovalGrain(
             s.Consumed = true;
             s.ClosedAt = now;
             await CommitAsync();
+            await RecordAsync(AuditKind.ApprovalConsumed, agentId, "The granted approval was used by the request it was granted for (single use).", Detail(("request_digest", requestDigest)));
         }
 
         return result;
+    }
+
+    // Every change of an approval joins its tenant's audit stream after it is committed. If the record cannot be written
+    // the call fails: a vote or an opening nobody can audit must not look successful.
+    private Task RecordAsync(AuditKind kind, string actor, string message, ImmutableSortedDictionary<string, string> detail)
+    {
+        var subject = state.State.Subject;
+        return GrainFactory.GetGrain<IAuditStreamGrain>(MeshKey.TenantOf(ApprovalId)!).Append(new AuditEntry
+        {
+            Kind = kind,
+            Actor = actor,
+            AgentId = subject?.AgentId,
+            RequestId = subject?.RequestId,
+            ApprovalId = ApprovalId,
+            PolicyVersion = state.State.PolicyVersion,
+            Message = message,
+            Detail = detail,
+        });
+    }
+
+    private static ImmutableSortedDictionary<string, string> Detail(params (string Key, string? Value)[] pairs)
+    {
+        var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in pairs)
+        {
+            if (value is not null)
+            {
+                builder[key] = value;
+            }
+        }
+
+        return builder.ToImmutable();
     }
 
     public Task<ApprovalView> Get() => Task.FromResult(BuildView(clock.UtcNow));

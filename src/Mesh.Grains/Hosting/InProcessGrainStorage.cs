@@ -77,7 +77,7 @@ public static class InProcessGrainStorageExtensions
 {
     /// <summary>
     /// Uses process memory shared by every silo of this process that names the same <paramref name="store"/> as Mesh's
-    /// grain storage: for embedded experiments, load tests and test clusters whose silos are killed and restarted.
+    /// grain storage and audit store: for embedded experiments, load tests and test clusters whose silos are killed and restarted.
     /// </summary>
     public static ISiloBuilder AddMeshInProcessStorage(this ISiloBuilder silo, string store)
     {
@@ -85,6 +85,8 @@ public static class InProcessGrainStorageExtensions
         silo.Services.AddGrainStorage(MeshStorage.ProviderName, (services, _) => new InProcessGrainStorage(
             InProcessGrainStorage.For(store),
             services.GetRequiredService<OrleansBinaryStateSerializer>()));
+        // The audit trail lives beside the grain state, shared the same way.
+        silo.Services.AddSingleton<Audit.IAuditStore>(Audit.InProcessAuditStore.For(store));
         return silo;
     }
 }

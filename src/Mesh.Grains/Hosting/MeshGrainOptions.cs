@@ -50,6 +50,9 @@ public sealed class MeshGrainOptions
     /// <summary>What a silo whose view is not current denies. Default: every action (fail closed).</summary>
     public StaleViewPolicy StaleDenies { get; set; } = StaleViewPolicy.AllActions;
 
+    /// <summary>How the audit trail is written: durability, batching, checkpoints and their signing key.</summary>
+    public Audit.AuditSettings Audit { get; } = new();
+
     internal string EffectiveSecret => string.IsNullOrEmpty(ClusterSecret) ? ProcessSecret : ClusterSecret;
 }
 

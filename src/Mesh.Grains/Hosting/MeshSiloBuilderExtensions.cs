@@ -1,3 +1,4 @@
+using Mesh.Grains.Audit;
 using Mesh.Grains.ControlPlane;
 using Mesh.Grains.Diagnostics;
 using Mesh.Grains.Policies;
@@ -39,10 +40,20 @@ public static class MeshSiloBuilderExtensions
         builder.Services.AddSingleton<ControlViewUpdater>();
         builder.Services.AddSingleton<ControlPlaneLease>();
         builder.Services.AddMeshDiagnostics();
+        // The host registers the audit store (SQLite, PostgreSQL or in-process); the writer, checkpoints and verifier are shared.
+        builder.Services.AddSingleton(sp =>
+        {
+            var audit = sp.GetRequiredService<IOptions<MeshGrainOptions>>().Value.Audit;
+            return AuditSigningKey.Load(audit.SigningKeyFile, audit.TrustedPublicKeys);
+        });
+        builder.Services.AddSingleton<AuditCheckpointer>();
+        builder.Services.AddSingleton<AuditWriter>();
+        builder.Services.AddSingleton<AuditVerifier>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ControlPlaneLease>());
         builder.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         builder.AddIncomingGrainCallFilter<OperatorCallGuard>();
         builder.AddOutgoingGrainCallFilter<OperatorCallStamp>();
+        builder.AddIncomingGrainCallFilter<OperatorAuditFilter>();
         return builder;
     }
 }

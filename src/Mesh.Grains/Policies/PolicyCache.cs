@@ -25,6 +25,10 @@ internal sealed class PolicyCache(IGrainFactory grains)
             : new ValueTask<TenantPolicy>(LoadAsync(tenant, version));
     }
 
+    /// <summary>The policy if this silo has it compiled already (no call, no compile).</summary>
+    public TenantPolicy? GetCached(string tenant, long version) =>
+        version == 0 ? TenantPolicy.Empty : _policies.GetValueOrDefault((tenant, version));
+
     /// <summary>Adds a policy the caller already compiled (the tenant grain, when publishing).</summary>
     public void Add(string tenant, CompiledPolicy compiled) => _policies.TryAdd((tenant, compiled.Version), new TenantPolicy(compiled));
 

@@ -17,9 +17,10 @@ public sealed class CompiledPolicy
     private readonly CompiledRule[] _anyTool;
     private readonly FrozenSet<string> _networkTools;
 
-    internal CompiledPolicy(long version, IReadOnlyList<CompiledRule> rules, LabelOrder labels, IEnumerable<string>? networkTools)
+    internal CompiledPolicy(long version, IReadOnlyList<CompiledRule> rules, LabelOrder labels, IEnumerable<string>? networkTools, AuditPolicy? audit = null)
     {
         Version = version;
+        Audit = audit ?? AuditPolicy.Default;
         Rules = rules;
         Labels = labels;
         _networkTools = networkTools?.ToFrozenSet(StringComparer.Ordinal) ?? DefaultNetworkTools;
@@ -57,6 +58,9 @@ public sealed class CompiledPolicy
 
     /// <summary>The order of data labels.</summary>
     public LabelOrder Labels { get; }
+
+    /// <summary>What the audit trail keeps of each request decided under this policy.</summary>
+    public AuditPolicy Audit { get; }
 
     /// <summary>An empty policy: everything is denied by default.</summary>
     public static CompiledPolicy Empty(long version) => new(version, [], LabelOrder.Default, null);

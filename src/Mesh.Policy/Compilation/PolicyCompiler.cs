@@ -25,7 +25,8 @@ public static class PolicyCompiler
     /// <summary>Most rules a document may hold.</summary>
     public const int MaxRules = 10_000;
 
-    private static readonly string[] TopKeys = ["apiVersion", "kind", "description", "labels", "approver_groups", "network_tools", "rules"];
+    private static readonly string[] TopKeys = ["apiVersion", "kind", "description", "labels", "approver_groups", "network_tools", "audit", "rules"];
+    private static readonly string[] AuditKeys = ["arguments", "secrets"];
     private static readonly string[] RuleKeys = ["id", "description", "effect", "match", "when", "unless", "valid_until", "limits", "evidence", "approval", "open_destinations"];
     private static readonly string[] MatchKeys = ["tools", "operations", "targets", "roles", "workflows", "labels"];
     private static readonly string[] LimitKeys = ["per_agent", "per_agent_tool", "per_credential", "rate", "per", "burst"];
@@ -109,6 +110,7 @@ public static class PolicyCompiler
 
         var approverGroups = ReadApproverGroups(reader, top);
         var networkTools = top.ContainsKey("network_tools") ? reader.Strings(top, "network_tools", "network_tools").Select(t => t.Value).ToList() : null;
+        var audit = ReadAudit(reader, top);
 
         var compiled = new List<CompiledRule>();
         if (top.TryGetValue("rules", out var rulesNode))
@@ -138,7 +140,34 @@ public static class PolicyCompiler
 
         return errors.Count > 0
             ? new PolicyCompilation(null, errors)
-            : new PolicyCompilation(new CompiledPolicy(version, compiled, labels, networkTools), errors);
+            : new PolicyCompilation(new CompiledPolicy(version, compiled, labels, networkTools, audit), errors);
+    }
+
+    // audit: { arguments: keep | digest, secrets: [names] } - what the audit trail keeps of each request.
+    private static AuditPolicy ReadAudit(YamlReader reader, Dictionary<string, YamlNode> top)
+    {
+        if (!top.TryGetValue("audit", out var node))
+        {
+            return AuditPolicy.Default;
+        }
+
+        var map = reader.Mapping(node, "audit", AuditKeys);
+        var arguments = reader.String(map, "arguments", "audit.arguments");
+        if (arguments is not (null or "keep" or "digest"))
+        {
+            reader.Error(map.GetValueOrDefault("arguments") ?? node, $"audit.arguments must be 'keep' or 'digest' (found '{arguments}')");
+        }
+
+        var secrets = reader.Strings(map, "secrets", "audit.secrets");
+        foreach (var (name, secretNode) in secrets)
+        {
+            if (name.Length is 0 or > 128)
+            {
+                reader.Error(secretNode, "each audit.secrets entry must be a field name of 1-128 characters");
+            }
+        }
+
+        return new AuditPolicy(arguments == "keep", secrets.Select(s => s.Value));
     }
 
     private static Dictionary<string, HashSet<string>> ReadApproverGroups(YamlReader reader, Dictionary<string, YamlNode> top)

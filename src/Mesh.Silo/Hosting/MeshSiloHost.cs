@@ -92,6 +92,14 @@ public static class MeshSiloHost
                 grains.ControlPlaneLease = options.ControlPlane.Lease;
                 grains.ControlPlaneRenewInterval = options.ControlPlane.RenewInterval;
                 grains.StaleDenies = options.ControlPlane.StaleDenies;
+                grains.Audit.Durability = options.Audit.ParsedDurability!.Value;
+                grains.Audit.MaxBatch = options.Audit.MaxBatch;
+                grains.Audit.CheckpointInterval = options.Audit.CheckpointInterval;
+                grains.Audit.SigningKeyFile = options.Audit.SigningKeyFile ?? Path.Combine(options.DataDir, "audit-signing-key.pem");
+                foreach (var trusted in options.Audit.TrustedPublicKeys)
+                {
+                    grains.Audit.TrustedPublicKeys.Add(trusted);
+                }
             });
             if (options.IsCluster)
             {
@@ -133,6 +141,10 @@ public static class MeshSiloHost
 
         // Approval deadlines and escalations survive a restart: reminders live in the same SQLite file.
         silo.UseMeshSqliteReminders(databasePath);
+
+        // The audit trail has a file of its own: its group commits never queue behind grain-state writes.
+        var auditPath = Path.Combine(Path.GetDirectoryName(databasePath)!, "audit.db");
+        silo.Services.AddSingleton<Mesh.Grains.Audit.IAuditStore>(_ => new SqliteAuditStore(auditPath));
     }
 }
 

@@ -75,6 +75,9 @@ public sealed class MeshSiloOptions
     /// <summary>The control-plane lease and what a silo with a stale view denies (docs/GUARANTEES.md).</summary>
     public ControlPlaneSettings ControlPlane { get; set; } = new();
 
+    /// <summary>The audit trail: durability, batching, checkpoints (section <c>Mesh:Audit</c>).</summary>
+    public AuditSiloSettings Audit { get; set; } = new();
+
     /// <summary>Returns the problems with these settings, empty when they are usable.</summary>
     public IEnumerable<string> Validate()
     {
@@ -159,6 +162,11 @@ public sealed class MeshSiloOptions
             yield return $"Mesh:AdvertisedAddress '{advertised}' is not an IP address.";
         }
 
+        foreach (var problem in Audit.Validate())
+        {
+            yield return problem;
+        }
+
         if (Kubernetes && !IsCluster)
         {
             yield return "Mesh:Kubernetes needs Mesh:Mode cluster.";
@@ -193,4 +201,51 @@ public sealed class ClusterSettings
     /// database user may not read the catalog.
     /// </summary>
     public bool CheckSchema { get; set; } = true;
+}
+
+/// <summary>The audit trail's settings (<c>Mesh:Audit</c>).</summary>
+public sealed class AuditSiloSettings
+{
+    /// <summary><c>durable</c> (default: a decision returns once its record is on disk), <c>async</c> or <c>off</c> (benchmarks only).</summary>
+    public string Durability { get; set; } = "durable";
+
+    /// <summary>Most records per write. Default 2048.</summary>
+    public int MaxBatch { get; set; } = 2048;
+
+    /// <summary>How often stream heads are signed. Default 30 seconds.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>PEM file of the ECDSA P-256 checkpoint signing key; created when missing. Default: <c>audit-signing-key.pem</c> in the data folder.</summary>
+    public string? SigningKeyFile { get; set; }
+
+    /// <summary>Other public keys (PEM text or file paths) whose checkpoints are trusted: other silos' keys, retired keys.</summary>
+    public string[] TrustedPublicKeys { get; set; } = [];
+
+    /// <summary>The durability as the grains' enum; null when the text is not one of the three.</summary>
+    public Mesh.Grains.Audit.AuditDurability? ParsedDurability => Durability.ToLowerInvariant() switch
+    {
+        "durable" => Mesh.Grains.Audit.AuditDurability.Durable,
+        "async" => Mesh.Grains.Audit.AuditDurability.Async,
+        "off" => Mesh.Grains.Audit.AuditDurability.Off,
+        _ => null,
+    };
+
+    /// <summary>What is wrong with these settings.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (ParsedDurability is null)
+        {
+            yield return $"Mesh:Audit:Durability '{Durability}' must be durable, async or off.";
+        }
+
+        if (MaxBatch is < 1 or > 100_000)
+        {
+            yield return $"Mesh:Audit:MaxBatch {MaxBatch} must be between 1 and 100000.";
+        }
+
+        if (CheckpointInterval < TimeSpan.FromMilliseconds(100))
+        {
+            yield return $"Mesh:Audit:CheckpointInterval {CheckpointInterval} must be at least 100 ms.";
+        }
+    }
 }

@@ -22,7 +22,9 @@ public sealed class IdempotencyTests(MeshCluster mesh)
         var fresh = await agent.DecideAsync("shell", "exec", "ls");
 
         Assert.Equal(Effect.Allow, first.Effect);
-        Assert.Equal(first, retry);
+        // The same answer; each answer is its own audit record.
+        Assert.Equal(first with { AuditId = null }, retry with { AuditId = null });
+        Assert.NotEqual(first.AuditId, retry.AuditId);
         Assert.Equal(ReasonCode.RateLimited, fresh.Reason);
     }
 
@@ -59,7 +61,9 @@ public sealed class IdempotencyTests(MeshCluster mesh)
         var afterReactivation = await agent.DecideAsync(request);
 
         Assert.Equal(Effect.RequireApproval, first.Effect);
-        Assert.Equal(first, retry);
+        // The same answer; each answer is its own audit record.
+        Assert.Equal(first with { AuditId = null }, retry with { AuditId = null });
+        Assert.NotEqual(first.AuditId, retry.AuditId);
         Assert.Equal(first.ApprovalId, afterReactivation.ApprovalId);
         var approval = await mesh.Operator.GetGrain<IApprovalGrain>(first.ApprovalId!).Get();
         Assert.Equal(1, approval.Revision);

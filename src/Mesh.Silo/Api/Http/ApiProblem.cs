@@ -49,6 +49,7 @@ internal sealed class ApiProblem : Exception
         MeshErrorCode.AlreadyExists => new(StatusCodes.Status409Conflict, "already_exists", ex.Message),
         MeshErrorCode.InvalidState => new(StatusCodes.Status409Conflict, "invalid_state", ex.Message),
         MeshErrorCode.Conflict => new(StatusCodes.Status409Conflict, "conflict", ex.Message),
+        MeshErrorCode.Unavailable => new(StatusCodes.Status503ServiceUnavailable, "unavailable", ex.Message),
         MeshErrorCode.AccessDenied => new(StatusCodes.Status403Forbidden, "access_denied", ex.Message),
         _ => new(StatusCodes.Status500InternalServerError, "internal_error", "Mesh failed to handle the request."),
     };
