@@ -10,7 +10,8 @@ namespace Mesh.Cluster.Tests;
 
 /// <summary>
 /// Three silo processes on PostgreSQL with decisions running: one is killed with SIGKILL, then every process is
-/// killed and the cluster started again. Nothing acknowledged may be lost and nothing denied may be allowed.
+/// killed and the cluster started again. Nothing acknowledged may be lost and nothing denied may be allowed; every
+/// decision a runtime received has its audit record, and every chain verifies afterwards.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class SiloCrashTests(PostgresFixture postgres, ITestOutputHelper output)
@@ -24,7 +25,7 @@ public sealed class SiloCrashTests(PostgresFixture postgres, ITestOutputHelper o
         await using var cluster = await ProcessCluster.StartAsync(connectionString, silos: 3);
         try
         {
-            await RunAsync(cluster);
+            await RunAsync(cluster, connectionString);
         }
         catch
         {
@@ -33,8 +34,9 @@ public sealed class SiloCrashTests(PostgresFixture postgres, ITestOutputHelper o
         }
     }
 
-    private async Task RunAsync(ProcessCluster cluster)
+    private async Task RunAsync(ProcessCluster cluster, string connectionString)
     {
+        var received = new List<string>();
         const string tenant = "crash";
         var world = await World.CreateAsync(cluster, tenant, agents: 48);
 
@@ -61,6 +63,8 @@ public sealed class SiloCrashTests(PostgresFixture postgres, ITestOutputHelper o
             output.WriteLine($"after the kill: {load.Summary()}, back after {Stopwatch.GetElapsedTime(killedAt).TotalSeconds:0.0} s");
             await load.WaitForProgressAsync(300, Bounded);
             Assert.Empty(load.Violations);
+            await load.DisposeAsync();
+            received.AddRange(load.AuditIds);
         }
 
         await using (var gate = cluster.Gate())
@@ -81,6 +85,32 @@ public sealed class SiloCrashTests(PostgresFixture postgres, ITestOutputHelper o
         using var http = cluster.Operator();
         var paused = await http.GetAgentAsync(world.Paused[0].AgentId);
         Assert.Equal("Paused", paused.GetProperty("status").GetString(), ignoreCase: true);
+
+        // The audit trail: every decision a runtime received (durable mode) is in the store, and no chain forked or
+        // broke when the killed silo's agents moved, or when every process restarted.
+        var stored = await StoredAuditIdsAsync(connectionString);
+        var missing = received.Where(id => !stored.Contains(id)).ToList();
+        output.WriteLine($"{received.Count} decisions received with an audit id, {stored.Count} records stored");
+        Assert.True(received.Count > 600, $"only {received.Count} decisions carried an audit id");
+        Assert.True(missing.Count == 0, $"{missing.Count} decisions a runtime received have no audit record, e.g. {string.Join(", ", missing.Take(5))}");
+        await http.CheckpointAuditAsync();
+        var verification = await http.VerifyAuditAsync();
+        Assert.True(verification.GetProperty("ok").GetBoolean(), verification.ToString());
+    }
+
+    private static async Task<HashSet<string>> StoredAuditIdsAsync(string connectionString)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT stream, seq FROM audit_records", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add($"{reader.GetString(0)}#{reader.GetInt64(1)}");
+        }
+
+        return ids;
     }
 
     /// <summary>The agents of the test and the changes made to them.</summary>

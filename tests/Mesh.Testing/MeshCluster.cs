@@ -50,6 +50,13 @@ public sealed class MeshCluster : IAsyncLifetime, IAsyncDisposable
         .Add("rebind.example.com", "93.184.216.34", "10.0.0.7")
         .Add("intranet.acme.test", "10.1.2.3");
 
+    /// <summary>The audit store every silo of the cluster writes to (in process memory, like the grain state).</summary>
+    public Mesh.Grains.Audit.InProcessAuditStore AuditStore => Mesh.Grains.Audit.InProcessAuditStore.For(_store);
+
+    /// <summary>A silo's service (the audit verifier or checkpointer, say).</summary>
+    public T SiloService<T>(int silo = 0)
+        where T : notnull => Cluster.Silos[silo].ServiceProvider.GetRequiredService<T>();
+
     /// <summary>The cluster.</summary>
     public InProcessTestCluster Cluster { get; private set; } = null!;
 

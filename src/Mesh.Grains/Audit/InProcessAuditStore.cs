@@ -34,9 +34,17 @@ public sealed class InProcessAuditStore : IAuditStore
         }
     }
 
+    /// <summary>When set, every append fails with it: a store outage, for fault tests and drills.</summary>
+    public Exception? FailAppendsWith { get; set; }
+
     /// <inheritdoc />
     public Task AppendAsync(IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken)
     {
+        if (FailAppendsWith is { } failure)
+        {
+            return Task.FromException(failure);
+        }
+
         lock (_gate)
         {
             var seen = new HashSet<(string, long)>();

@@ -121,6 +121,18 @@ public static class MeshSiloHost
         builder.Services.AddHostedService<ReadyAnnouncer>();
 
         var app = builder.Build();
+
+        // Open the audit trail now, not at the first decision: a bad signing key or an unusable audit store stops the
+        // start with a clear message instead of failing decisions later.
+        try
+        {
+            _ = app.Services.GetRequiredService<Mesh.Grains.Audit.AuditWriter>();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new MeshStartupException("Mesh cannot start: the audit trail cannot be opened: " + ex.Message, ex);
+        }
+
         app.MapMeshApi();
         return app;
     }

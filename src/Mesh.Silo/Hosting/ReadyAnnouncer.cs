@@ -19,8 +19,9 @@ internal sealed class ReadyAnnouncer(IHostApplicationLifetime lifetime, MeshSilo
             Console.Out.WriteLine($"Mesh gateway endpoint: {address}:{silo.GatewayAddress?.Endpoint.Port ?? options.GatewayPort} (Orleans clients, cluster '{silo.ClusterId}')");
             Console.Out.WriteLine($"Mesh silo endpoint:    {silo.SiloAddress.Endpoint} ({silo.Name})");
             Console.Out.WriteLine(options.IsCluster
-                ? "Mesh storage:          PostgreSQL (membership, grain state, reminders)"
+                ? "Mesh storage:          PostgreSQL (membership, grain state, reminders, audit)"
                 : $"Mesh data folder:      {options.DataDir}");
+            Console.Out.WriteLine($"Mesh audit:            {AuditLine(options.Audit)}");
             Console.Out.WriteLine($"Mesh ready ({(options.IsCluster ? "cluster" : "embedded")} mode). Press Ctrl+C to stop.");
             Console.Out.Flush();
         });
@@ -33,4 +34,11 @@ internal sealed class ReadyAnnouncer(IHostApplicationLifetime lifetime, MeshSilo
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static string AuditLine(AuditSiloSettings audit) => audit.ParsedDurability switch
+    {
+        Mesh.Grains.Audit.AuditDurability.Durable => "durable (a decision returns once its record is on disk)",
+        Mesh.Grains.Audit.AuditDurability.Async => "ASYNCHRONOUS: decisions return before their records are durable; a crash can lose the queued records",
+        _ => "OFF: nothing is recorded. For measuring the cost of auditing only; never run production like this",
+    };
 }

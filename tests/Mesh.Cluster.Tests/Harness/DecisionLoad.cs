@@ -54,7 +54,9 @@ internal sealed class DecisionLoad : IAsyncDisposable
     private readonly Task[] _workers;
     private readonly ConcurrentQueue<string> _violations = new();
     private readonly ConcurrentDictionary<ReasonCode, long> _reasons = new();
+    private readonly ConcurrentQueue<string> _auditIds = new();
     private long _completed;
+    private int _disposed;
     private long _allowed;
 
     private DecisionLoad(MeshGate gate, IReadOnlyList<LoadAgent> agents, int workers)
@@ -70,6 +72,12 @@ internal sealed class DecisionLoad : IAsyncDisposable
 
     public IReadOnlyCollection<string> Violations => _violations;
 
+    /// <summary>The reasons of the denies so far.</summary>
+    public IReadOnlyCollection<ReasonCode> Reasons => [.. _reasons.Keys];
+
+    /// <summary>The audit record id of every decision a worker received.</summary>
+    public IReadOnlyCollection<string> AuditIds => _auditIds;
+
     public static DecisionLoad Start(MeshGate gate, IReadOnlyList<LoadAgent> agents, int workers = 8) => new(gate, agents, workers);
 
     /// <summary>Waits until <paramref name="count"/> more decisions have completed.</summary>
@@ -82,8 +90,14 @@ internal sealed class DecisionLoad : IAsyncDisposable
     public string Summary() =>
         $"{Completed} decisions, {Allowed} allowed; " + string.Join(", ", _reasons.OrderBy(r => r.Key).Select(r => $"{r.Key}={r.Value}"));
 
+    /// <summary>Stops the workers and waits for them; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         await Task.WhenAll(_workers);
         _stop.Dispose();
@@ -97,6 +111,11 @@ internal sealed class DecisionLoad : IAsyncDisposable
             var agent = _agents[next++ % _agents.Count];
             var startedAt = Stopwatch.GetTimestamp();
             var decision = await _gate.CheckAsync(agent.Request());
+            if (decision.AuditId is { } auditId)
+            {
+                _auditIds.Enqueue(auditId);
+            }
+
             if (decision.IsAllowed)
             {
                 Interlocked.Increment(ref _allowed);

@@ -40,6 +40,12 @@ internal sealed class MeshHttp : IDisposable
     public async Task<HttpResponseMessage> TryPauseAgentAsync(string agentId) =>
         await _http.PostAsync($"v1/agents/{agentId}/pause", JsonContent.Create(new { reason = "fault test" }));
 
+    /// <summary>Verifies the whole audit store (<c>POST /v1/audit/verify</c>).</summary>
+    public Task<JsonElement> VerifyAuditAsync() => SendAsync(HttpMethod.Post, "v1/audit/verify", null);
+
+    /// <summary>Signs a checkpoint of the heads this silo wrote (<c>POST /v1/audit/checkpoints</c>).</summary>
+    public Task<JsonElement> CheckpointAuditAsync() => SendAsync(HttpMethod.Post, "v1/audit/checkpoints", null);
+
     public void Dispose() => _http.Dispose();
 
     private async Task<JsonElement> SendAsync(HttpMethod method, string path, HttpContent? content)

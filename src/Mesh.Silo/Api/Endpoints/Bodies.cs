@@ -179,9 +179,10 @@ internal sealed record DecisionResponse(
     string? ApprovalId,
     double? RetryAfterSeconds,
     DateTimeOffset DecidedAt,
-    ImmutableArray<string> MissingEvidence)
+    ImmutableArray<string> MissingEvidence,
+    string? AuditId)
 {
     internal static DecisionResponse From(Decision d) => new(
         d.RequestId, d.Effect, d.Reason, d.Message, d.RuleId, d.PolicyVersion, d.CredentialVersion, d.ApprovalId,
-        d.RetryAfter?.TotalSeconds, d.DecidedAt, d.MissingEvidence.IsDefault ? [] : d.MissingEvidence);
+        d.RetryAfter?.TotalSeconds, d.DecidedAt, d.MissingEvidence.IsDefault ? [] : d.MissingEvidence, d.AuditId);
 }
