@@ -36,13 +36,16 @@ internal static class SchemaCatalog
         ("orleans_storage", 3),
         ("orleans_reminders", 4),
         (VersionTable, 5),
+        ("audit_records", 6),
+        ("audit_checkpoints", 6),
     ];
 
-    /// <summary>Functions the Orleans queries call, and the script that creates each.</summary>
+    /// <summary>Functions the Orleans queries and the audit tables' append-only triggers call, and the script that creates each.</summary>
     public static IReadOnlyList<(string Name, int Script)> Functions { get; } =
     [
         ("mesh_orleans_insert_member", 2),
         ("mesh_orleans_update_member", 2),
+        ("mesh_audit_append_only", 6),
     ];
 
     /// <summary>

@@ -23,6 +23,7 @@ public sealed partial class AuditWriter : IAsyncDisposable
     private readonly AuditSettings _settings;
     private readonly AuditCheckpointer _checkpointer;
     private readonly ILogger<AuditWriter> _logger;
+    private readonly MeshMetrics _metrics;
     private readonly Channel<Pending> _queue;
     private readonly ConcurrentDictionary<string, (long Chain, long FailedFrom)> _poisoned = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
@@ -37,6 +38,7 @@ public sealed partial class AuditWriter : IAsyncDisposable
         _settings = options.Value.Audit;
         _checkpointer = checkpointer;
         _logger = logger;
+        _metrics = metrics;
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(Math.Max(1, _settings.QueueCapacity))
         {
             SingleReader = true,
@@ -164,14 +166,17 @@ public sealed partial class AuditWriter : IAsyncDisposable
 
         while (true)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 await _store.AppendAsync(rows, _stopping.Token).ConfigureAwait(false);
+                _metrics.RecordAuditWrite(rows.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started), committed: true);
                 Succeeded(writable);
                 return;
             }
             catch (AuditConflictException)
             {
+                _metrics.RecordAuditWrite(rows.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started), committed: false);
                 // Rare: two activations of one agent (a partition, a crash) both took the same sequence number. Write
                 // the rows one by one so only the conflicting stream's records fail.
                 await WriteOneByOneAsync(writable).ConfigureAwait(false);
@@ -179,12 +184,14 @@ public sealed partial class AuditWriter : IAsyncDisposable
             }
             catch (Exception ex) when (_settings.Durability == AuditDurability.Async && !_stopping.IsCancellationRequested)
             {
+                _metrics.RecordAuditWrite(rows.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started), committed: false);
                 // The decisions have returned already: keep the records and try again rather than lose them.
                 LogWarningRetrying(_logger, ex, rows.Count, _store.Name);
                 await Task.Delay(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
+                _metrics.RecordAuditWrite(rows.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started), committed: false);
                 LogErrorBatchFailed(_logger, ex, rows.Count, _store.Name);
                 var failure = new AuditUnavailableException($"The audit store ({_store.Name}) could not write the record: {ex.Message}", ex);
                 foreach (var pending in writable)

@@ -29,11 +29,16 @@ public sealed class MeshMetrics
     private static readonly IReadOnlyList<double> PropagationBuckets =
         [0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+    // Records per group commit: 1 when idle, hundreds under load.
+    private static readonly IReadOnlyList<double> BatchBuckets = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500];
+
     private const string Unknown = "unknown";
 
     private readonly Counter<long> _decisions;
     private readonly Histogram<double> _decisionDuration;
     private readonly Histogram<double> _propagation;
+    private readonly Histogram<long> _auditBatch;
+    private readonly Histogram<double> _auditWrite;
     private readonly ControlViewStatus _view;
     private ImmutableArray<Func<long>> _auditQueues = [];
 
@@ -57,6 +62,10 @@ public sealed class MeshMetrics
         Meter.CreateObservableGauge(MeshTelemetry.ControlViewStale, () => _view.IsCurrent ? 0 : 1, "{silo}", "1 while this silo's control-plane view is not loaded or its lease ran out (it denies), else 0.");
         Meter.CreateObservableGauge(MeshTelemetry.ControlViewAge, ObserveViewAge, "s", "Time since this silo last confirmed its control-plane view.");
         Meter.CreateObservableGauge(MeshTelemetry.AuditQueueDepth, ObserveAuditQueues, "{record}", "Audit records accepted but not yet durable.");
+        _auditBatch = Meter.CreateHistogram(MeshTelemetry.AuditBatchSize, "{record}", "Records per audit write (one group commit).",
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [.. BatchBuckets.Select(b => (long)b)] });
+        _auditWrite = Meter.CreateHistogram(MeshTelemetry.AuditWriteDuration, "s", "Time one audit write (group commit) took, by outcome (ok, failed).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DecisionBuckets });
     }
 
     /// <summary>The silo's <c>Mesh</c> meter.</summary>
@@ -72,6 +81,14 @@ public sealed class MeshMetrics
         ArgumentNullException.ThrowIfNull(depth);
         ImmutableInterlocked.Update(ref _auditQueues, static (queues, added) => queues.Add(added), depth);
         return new AuditQueueRegistration(this, depth);
+    }
+
+    /// <summary>Records one audit write: how many records, how long, whether it committed.</summary>
+    public void RecordAuditWrite(int records, TimeSpan elapsed, bool committed)
+    {
+        var outcome = new KeyValuePair<string, object?>("outcome", committed ? "ok" : "failed");
+        _auditBatch.Record(records, outcome);
+        _auditWrite.Record(elapsed.TotalSeconds, outcome);
     }
 
     /// <summary>Called when a decision starts; the probe goes to <see cref="EndDecision"/> with the answer.</summary>

@@ -38,8 +38,14 @@ public static class MeshTelemetry
     /// <summary>Gauge (s): time since this silo last confirmed its view with the control plane.</summary>
     public const string ControlViewAge = "mesh.control.view.age";
 
-    /// <summary>Gauge: audit records accepted but not yet durable (0 until an audit writer registers).</summary>
+    /// <summary>Gauge: audit records accepted but not yet durable (the sum over the silo's audit writers).</summary>
     public const string AuditQueueDepth = "mesh.audit.queue.depth";
+
+    /// <summary>Histogram: records per audit write (one group commit).</summary>
+    public const string AuditBatchSize = "mesh.audit.batch.size";
+
+    /// <summary>Histogram: time one audit write (group commit) took, by outcome.</summary>
+    public const string AuditWriteDuration = "mesh.audit.write.duration";
 
     /// <summary>Span: one decision in the agent grain.</summary>
     public const string DecideActivity = "mesh.decide";

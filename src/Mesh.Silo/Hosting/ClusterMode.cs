@@ -2,13 +2,15 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Mesh.Grains.Hosting;
+using Mesh.Silo.Storage;
 using Orleans.Configuration;
 
 namespace Mesh.Silo.Hosting;
 
 /// <summary>
 /// Cluster mode: any number of silos on PostgreSQL through Orleans' ADO.NET providers — membership (which is also how
-/// clients find gateways), grain state (MessagePack) and reminders (approval deadlines and escalations).
+/// clients find gateways), grain state (MessagePack) and reminders (approval deadlines and escalations); and the audit
+/// trail through <see cref="PostgresAuditStore"/>.
 /// </summary>
 internal static class ClusterMode
 {
@@ -75,6 +77,9 @@ internal static class ClusterMode
             o.Invariant = Invariant;
             o.ConnectionString = connectionString;
         });
+
+        // The audit trail: tables of deploy/sql/006_audit.sql, batches written with binary COPY.
+        silo.Services.AddSingleton<Mesh.Grains.Audit.IAuditStore>(_ => new PostgresAuditStore(connectionString));
     }
 
     /// <summary>The first IPv4 address of an interface that is up and not loopback; loopback when there is none.</summary>

@@ -30,7 +30,7 @@ public sealed class DbCliTests(PostgresFixture postgres)
 
         Assert.Equal(0, init.Exit);
         Assert.Contains("002_orleans_clustering: applied", init.Out, StringComparison.Ordinal);
-        Assert.Contains("Done: 5 of 5 scripts applied.", init.Out, StringComparison.Ordinal);
+        Assert.Contains("Done: 6 of 6 scripts applied.", init.Out, StringComparison.Ordinal);
 
         Assert.Equal(0, again.Exit);
         var json = JsonDocument.Parse(again.Out).RootElement;

@@ -15,15 +15,17 @@ public sealed class SchemaCheckTests(PostgresFixture postgres)
 
         Assert.False(report.IsComplete);
         Assert.Equal(SchemaScripts.All.Select(s => s.Name), report.MissingScripts);
-        Assert.Equal(["orleansquery", "orleans_membership_version", "orleans_membership", "orleans_storage", "orleans_reminders", "mesh_schema_version"], report.MissingTables);
-        Assert.Equal(["mesh_orleans_insert_member", "mesh_orleans_update_member"], report.MissingFunctions);
+        Assert.Equal(
+            ["orleansquery", "orleans_membership_version", "orleans_membership", "orleans_storage", "orleans_reminders", "mesh_schema_version", "audit_records", "audit_checkpoints"],
+            report.MissingTables);
+        Assert.Equal(["mesh_orleans_insert_member", "mesh_orleans_update_member", "mesh_audit_append_only"], report.MissingFunctions);
         Assert.Equal(21, report.MissingQueries.Count);
         Assert.Contains(new PostgresMissingQuery("clustering", "CleanupDefunctSiloEntriesKey"), report.MissingQueries);
         Assert.Contains(new PostgresMissingQuery("persistence", "DeleteStorageKey"), report.MissingQueries);
         Assert.Contains(new PostgresMissingQuery("reminders", "ReadRangeRows2Key"), report.MissingQueries);
         Assert.Empty(report.ChangedScripts);
         Assert.Contains("mesh db init", report.Summary, StringComparison.Ordinal);
-        Assert.StartsWith($"The Mesh schema on {PostgresSchema.DescribeTarget(db)} is incomplete: scripts not applied (5)", report.Summary, StringComparison.Ordinal);
+        Assert.StartsWith($"The Mesh schema on {PostgresSchema.DescribeTarget(db)} is incomplete: scripts not applied (6)", report.Summary, StringComparison.Ordinal);
     }
 
     [PostgresFact]

@@ -15,7 +15,7 @@ public sealed class SchemaInitTests(PostgresFixture postgres)
         var result = await PostgresSchema.ApplyAsync(db, new Lines(lines));
         var report = await PostgresSchema.CheckAsync(db);
 
-        Assert.Equal(["001_orleans_query", "002_orleans_clustering", "003_orleans_persistence", "004_orleans_reminders", "005_mesh"], result.Scripts.Select(s => s.Name));
+        Assert.Equal(["001_orleans_query", "002_orleans_clustering", "003_orleans_persistence", "004_orleans_reminders", "005_mesh", "006_audit"], result.Scripts.Select(s => s.Name));
         Assert.All(result.Scripts, s => Assert.Equal(PostgresScriptStatus.Applied, s.Status));
         Assert.False(result.WasUpToDate);
         Assert.Equal(result.Scripts.Select(s => $"{s.Name}: applied"), lines);
@@ -83,7 +83,7 @@ public sealed class SchemaInitTests(PostgresFixture postgres)
         Assert.Single(results, r => r.Scripts.All(s => s.Status == PostgresScriptStatus.Applied));
         Assert.Equal(3, results.Count(r => r.WasUpToDate));
         Assert.True((await PostgresSchema.CheckAsync(db)).IsComplete);
-        Assert.Equal(5L, await Sql.ScalarAsync<long>(db, "SELECT count(*) FROM mesh_schema_version"));
+        Assert.Equal(6L, await Sql.ScalarAsync<long>(db, "SELECT count(*) FROM mesh_schema_version"));
     }
 
     [PostgresFact]
@@ -119,7 +119,7 @@ public sealed class SchemaInitTests(PostgresFixture postgres)
         // Once the obstacle is gone, init finishes the job.
         await Sql.ExecuteAsync(db, "DROP VIEW orleans_reminders");
         var result = await PostgresSchema.ApplyAsync(db);
-        Assert.Equal(["004_orleans_reminders", "005_mesh"], result.Changed.Select(s => s.Name));
+        Assert.Equal(["004_orleans_reminders", "005_mesh", "006_audit"], result.Changed.Select(s => s.Name));
         Assert.True((await PostgresSchema.CheckAsync(db)).IsComplete);
     }
 
