@@ -35,7 +35,21 @@ public sealed class AuditChain(string stream, AuditWriter writer)
     {
         if (_next == 0)
         {
-            await (_loading ??= LoadHeadAsync()).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+            var loading = _loading ??= LoadHeadAsync();
+            try
+            {
+                await loading.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+            }
+            catch
+            {
+                // The next record tries again (a read that failed at once must not stay cached as the answer).
+                if (ReferenceEquals(_loading, loading))
+                {
+                    _loading = null;
+                }
+
+                throw;
+            }
         }
 
         // From here to the hand-off nothing awaits: the number and the link are taken atomically for this grain.
@@ -74,7 +88,6 @@ public sealed class AuditChain(string stream, AuditWriter writer)
         }
         catch (Exception ex)
         {
-            _loading = null;
             throw new AuditUnavailableException(string.Create(CultureInfo.InvariantCulture, $"The head of audit stream '{stream}' could not be read from the store: {ex.Message}"), ex);
         }
     }

@@ -34,13 +34,13 @@ public sealed class InProcessAuditStore : IAuditStore
         }
     }
 
-    /// <summary>When set, every append fails with it: a store outage, for fault tests and drills.</summary>
-    public Exception? FailAppendsWith { get; set; }
+    /// <summary>When set, every append and head read fails with it at once: a store outage, for fault tests and drills.</summary>
+    public Exception? Outage { get; set; }
 
     /// <inheritdoc />
     public Task AppendAsync(IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken)
     {
-        if (FailAppendsWith is { } failure)
+        if (Outage is { } failure)
         {
             return Task.FromException(failure);
         }
@@ -69,6 +69,11 @@ public sealed class InProcessAuditStore : IAuditStore
     /// <inheritdoc />
     public Task<AuditHead?> ReadHeadAsync(string stream, CancellationToken cancellationToken)
     {
+        if (Outage is { } failure)
+        {
+            return Task.FromException<AuditHead?>(failure);
+        }
+
         lock (_gate)
         {
             AuditRow? best = null;

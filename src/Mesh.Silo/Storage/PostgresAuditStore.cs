@@ -35,6 +35,22 @@ internal sealed class PostgresAuditStore : IAuditStore, IAsyncDisposable, IDispo
             return;
         }
 
+        try
+        {
+            await CopyAsync(rows, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsBrokenConnection(ex))
+        {
+            // After PostgreSQL restarts, every idle pooled connection is dead; only the first use finds out. Drop them
+            // and try once more on a fresh one. (Had the lost batch committed after all, the retry conflicts and the
+            // writer fails it closed: the records exist, the decisions are denied.)
+            _dataSource.Clear();
+            await CopyAsync(rows, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CopyAsync(IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken)
+    {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -74,6 +90,27 @@ internal sealed class PostgresAuditStore : IAuditStore, IAsyncDisposable, IDispo
     }
 
     public async Task<AuditHead?> ReadHeadAsync(string stream, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadHeadOnceAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsBrokenConnection(ex))
+        {
+            _dataSource.Clear();
+            return await ReadHeadOnceAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // A connection that died under us (server restarted or terminated it), as opposed to an error of the statement.
+    private static bool IsBrokenConnection(Exception ex) => ex switch
+    {
+        PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState is "57P01" or "57P02" or "57P03",
+        NpgsqlException => true,
+        _ => false,
+    };
+
+    private async Task<AuditHead?> ReadHeadOnceAsync(string stream, CancellationToken cancellationToken)
     {
         var command = _dataSource.CreateCommand("SELECT seq, hash FROM audit_records WHERE stream = @stream ORDER BY seq DESC LIMIT 1");
         await using (command.ConfigureAwait(false))

@@ -184,14 +184,18 @@ public sealed class AuditTrailTests(MeshCluster mesh)
         var before = await agent.DecideAsync("files", "read", "a");
 
         Decision during;
-        mesh.AuditStore.FailAppendsWith = new IOException("disk unplugged");
+        Decision afterMoveDuring;
+        mesh.AuditStore.Outage = new IOException("disk unplugged");
         try
         {
             during = await agent.DecideAsync("files", "read", "b");
+            // A new activation cannot even read its stream's head: denied too, and it must try again afterwards.
+            await mesh.Cluster.DeactivateAsync(agent.Runtime);
+            afterMoveDuring = await agent.DecideAsync("files", "read", "b2");
         }
         finally
         {
-            mesh.AuditStore.FailAppendsWith = null;
+            mesh.AuditStore.Outage = null;
         }
 
         var after = await agent.DecideAsync("files", "read", "c");
@@ -200,6 +204,7 @@ public sealed class AuditTrailTests(MeshCluster mesh)
         Assert.Equal(Effect.Deny, during.Effect);
         Assert.Equal(ReasonCode.AuditUnavailable, during.Reason);
         Assert.Null(during.AuditId);
+        Assert.Equal(ReasonCode.AuditUnavailable, afterMoveDuring.Reason);
         Assert.Equal(Effect.Allow, after.Effect);
         Assert.Equal($"{agent.AgentId}#2", after.AuditId);
         var verification = await mesh.SiloService<AuditVerifier>().VerifyAsync(agent.AgentId, CancellationToken.None);
