@@ -113,6 +113,7 @@ public interface IApiTokenRegistryGrain : IGrainWithStringKey
     Task<ApiTokenInfo> Revoke(string tokenId);
 
     /// <summary>On a cluster with no token at all, creates the first admin token and returns it; else null.</summary>
+    [Audit.AuditedAction("api_token.bootstrap")]
     Task<ApiTokenIssued?> Bootstrap();
 
     /// <summary>True once the cluster has any API token, live or revoked (from then on nothing is bootstrapped).</summary>
@@ -124,5 +125,6 @@ public interface IApiTokenRegistryGrain : IGrainWithStringKey
     /// Only the token's public id and the SHA-256 hash of its secret are passed: the secret never leaves the silo that
     /// read it.
     /// </summary>
+    [Audit.AuditedAction("api_token.bootstrap_preset")]
     Task<ApiTokenInfo?> BootstrapPreset(string tokenId, byte[] secretHash);
 }

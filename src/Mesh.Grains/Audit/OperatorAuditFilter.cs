@@ -33,8 +33,16 @@ internal sealed class OperatorAuditFilter(IGrainFactory grains) : IIncomingGrain
         }
 
         await context.Invoke();
+        if (audited.ReturnsValue && context.Response?.Result is null)
+        {
+            // Nothing happened (a bootstrap that found tokens already there, say).
+            return;
+        }
+
         var key = context.TargetId.Key.ToString() ?? string.Empty;
-        var stream = MeshKey.TenantOf(key) ?? (MeshKey.IsValidTenant(key) ? key : AuditText.SystemStream);
+        // Fleet-wide grains (sys/fleet, sys/api-tokens) record into the _mesh stream, tenants' grains into the tenant's.
+        var stream = key.StartsWith("sys/", StringComparison.Ordinal) ? AuditText.SystemStream
+            : MeshKey.TenantOf(key) ?? (MeshKey.IsValidTenant(key) ? key : AuditText.SystemStream);
         var entry = new AuditEntry
         {
             Kind = audited.Kind,
@@ -97,7 +105,7 @@ internal sealed class OperatorAuditFilter(IGrainFactory grains) : IIncomingGrain
     private static Audited? Describe(IInvokable request) =>
         Methods.GetOrAdd((request.GetInterfaceType(), request.GetMethodName()), static (_, r) => Audited.For(r.GetMethod()), request);
 
-    private sealed record Audited(string Action, AuditKind Kind, int? ReasonArgument, int? VersionArgument, PropertyInfo? Receipt)
+    private sealed record Audited(string Action, AuditKind Kind, int? ReasonArgument, int? VersionArgument, PropertyInfo? Receipt, bool ReturnsValue)
     {
         public static Audited? For(MethodInfo method)
         {
@@ -110,7 +118,7 @@ internal sealed class OperatorAuditFilter(IGrainFactory grains) : IIncomingGrain
             int? Index(string name, Type type) => Array.FindIndex(parameters, p => p.Name == name && p.ParameterType == type) is var i and >= 0 ? i : null;
             var resultType = method.ReturnType.IsGenericType ? method.ReturnType.GetGenericArguments()[0] : null;
             var receipt = resultType?.GetProperty("Receipt", typeof(FleetReceipt));
-            return new Audited(attribute.Action, attribute.Kind, Index("reason", typeof(string)), Index("version", typeof(long)), receipt);
+            return new Audited(attribute.Action, attribute.Kind, Index("reason", typeof(string)), Index("version", typeof(long)), receipt, resultType is not null);
         }
     }
 }

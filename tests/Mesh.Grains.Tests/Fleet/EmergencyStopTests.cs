@@ -36,5 +36,19 @@ public sealed class EmergencyStopTests(MeshCluster mesh)
         }
 
         Assert.Equal(Effect.Allow, (await a.DecideAsync("shell", "exec", "ls")).Effect);
+
+        // Both changes are on record in the fleet-wide stream, engaged by the operator, with their receipts.
+        var fleetRecords = new List<Mesh.Grains.Audit.AuditRecord>();
+        await foreach (var row in mesh.AuditStore.ReadChainsAsync(Mesh.Grains.Audit.AuditText.SystemStream, CancellationToken.None))
+        {
+            fleetRecords.Add(Mesh.Grains.Audit.AuditCodec.Decode(row.Body));
+        }
+
+        var engaged = fleetRecords[^2];
+        Assert.Equal("fleet.emergency_stop", engaged.Detail["action"]);
+        Assert.Equal("oncall@acme", engaged.Actor);
+        Assert.Equal("runaway agents", engaged.Detail["reason"]);
+        Assert.Equal("true", engaged.Detail["receipt.complete"]);
+        Assert.Equal("fleet.release_emergency_stop", fleetRecords[^1].Detail["action"]);
     }
 }
