@@ -13,13 +13,15 @@ internal static class MeshCli
             mesh: operate a Mesh governance mesh over its HTTP API.
 
             Configure with --url/--token or MESH_URL/MESH_TOKEN. Every command takes --output json for scripts.
-            Exit codes: 0 success (decide: allowed), 1 refused or denied, 2 usage error, 3 cannot reach the mesh.
+            Exit codes: 0 success (decide: allowed), 1 refused, denied or a check failed (audit verify: problems found),
+            2 usage error, 3 cannot reach the mesh, 4 an audit export did not complete.
 
             Examples:
               export MESH_TOKEN=$(cat data/admin.token)
               mesh agent register acme/release-bot --role deployer --credential acme/github
               mesh credential revoke acme/github --reason "key leaked"
               mesh approval list --tenant acme
+              mesh audit query --agent acme/release-bot --since 2h
             """);
         root.Options.Add(CliContext.Url);
         root.Options.Add(CliContext.Token);
@@ -33,6 +35,7 @@ internal static class MeshCli
         root.Subcommands.Add(ApprovalCommands.Create());
         root.Subcommands.Add(DecideCommand.Create());
         root.Subcommands.Add(TokenCommands.Create());
+        root.Subcommands.Add(AuditCommands.Create());
         root.Subcommands.Add(DbCommands.Create());
         return root;
     }

@@ -173,32 +173,26 @@ internal static class PolicyCommands
     {
         var tenant = Tenant();
         var candidate = PolicyFile("candidate");
-        var requests = new Option<FileInfo>("--requests") { Description = "Recorded requests, one JSON object per line (the body of POST /v1/decide, optionally with decidedAt).", Required = true };
-        var command = new Command("simulate", "Replay recorded requests against the active policy and a candidate, and list every decision that would change.\n\nExample:\n  mesh policy simulate --tenant acme candidate.yaml --requests recorded.jsonl") { tenant, candidate, requests };
+        var requests = new Option<FileInfo?>("--requests") { Description = "Recorded requests, one JSON object per line (the body of POST /v1/decide, optionally with decidedAt)." };
+        var since = new Option<string?>("--since")
+        {
+            Description = "Instead of --requests: replay the tenant's decisions the audit trail recorded since then (" + TimeArguments.Help + "), "
+                + "oldest first, each at the time it was decided; at most 100000, and requests refused before authentication are skipped. "
+                + "Attribute and evidence values the policy marks secret were recorded as their sha256 hash and are replayed as such, "
+                + "so conditions on them may decide differently than they did.",
+        };
+        var command = new Command("simulate", "Replay recorded requests against the active policy and a candidate, and list every decision that would change.\n\nExamples:\n  mesh policy simulate --tenant acme candidate.yaml --since 24h\n  mesh policy simulate --tenant acme candidate.yaml --requests recorded.jsonl") { tenant, candidate, requests, since };
         command.SetAction(CliContext.Run(async run =>
         {
-            var lines = File.Exists(run.Get(requests).FullName)
-                ? await File.ReadAllLinesAsync(run.Get(requests).FullName, run.CancellationToken)
-                : throw new UsageException($"No file '{run.Get(requests).FullName}'.");
-            var recorded = new List<JsonElement>();
-            for (var i = 0; i < lines.Length; i++)
+            if ((run.Get(requests) is null) == (run.Get(since) is null))
             {
-                if (string.IsNullOrWhiteSpace(lines[i]))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    recorded.Add(JsonDocument.Parse(lines[i]).RootElement.Clone());
-                }
-                catch (JsonException ex)
-                {
-                    throw new UsageException($"{run.Get(requests).Name}:{i + 1}: not a JSON object ({ex.Message}).");
-                }
+                throw new UsageException("Give exactly one of --requests (a file of recorded requests) and --since (the audit trail's decisions since then).");
             }
 
-            var report = await run.Api.PostAsync($"v1/tenants/{Ids.Segment(run.Get(tenant))}/policy/simulate", new { candidate = Read(run.Get(candidate)), requests = recorded }, run.CancellationToken);
+            object body = run.Get(since) is { } from
+                ? new { candidate = Read(run.Get(candidate)), since = TimeArguments.Parse(from, "--since", DateTimeOffset.UtcNow) }
+                : new { candidate = Read(run.Get(candidate)), requests = await ReadRequestsAsync(run.Get(requests)!, run.CancellationToken) };
+            var report = await run.Api.PostAsync($"v1/tenants/{Ids.Segment(run.Get(tenant))}/policy/simulate", body, run.CancellationToken);
             if (run.Out.Json)
             {
                 run.Out.Object(report);
@@ -212,6 +206,32 @@ internal static class PolicyCommands
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    private static async Task<List<JsonElement>> ReadRequestsAsync(FileInfo file, CancellationToken cancellationToken)
+    {
+        var lines = File.Exists(file.FullName)
+            ? await File.ReadAllLinesAsync(file.FullName, cancellationToken)
+            : throw new UsageException($"No file '{file.FullName}'.");
+        var recorded = new List<JsonElement>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(lines[i]))
+            {
+                continue;
+            }
+
+            try
+            {
+                recorded.Add(JsonDocument.Parse(lines[i]).RootElement.Clone());
+            }
+            catch (JsonException ex)
+            {
+                throw new UsageException($"{file.Name}:{i + 1}: not a JSON object ({ex.Message}).");
+            }
+        }
+
+        return recorded;
     }
 
     private static Command Shadow()

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -18,6 +19,46 @@ internal sealed class MeshApiClient(Uri baseAddress, string? token, TimeSpan tim
     {
         var text = await SendRawAsync(HttpMethod.Get, path, null, cancellationToken, null);
         return text;
+    }
+
+    /// <summary>
+    /// GETs a JSON Lines stream (audit tail and export) and yields each line as it arrives, until the mesh ends the
+    /// stream. No timeout applies once the stream has started; a broken connection is a <see cref="MeshUnreachableException"/>.
+    /// </summary>
+    public async IAsyncEnumerable<string> GetLinesAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path.TrimStart('/'));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/x-ndjson"));
+        using var response = await SendCoreAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            await ThrowForStatusAsync(response, cancellationToken);
+        }
+
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken), Encoding.UTF8);
+        while (true)
+        {
+            string? line;
+            try
+            {
+                line = await reader.ReadLineAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new MeshUnreachableException($"The connection to the mesh at {_http.BaseAddress} broke: {ex.Message}", ex);
+            }
+
+            if (line is null)
+            {
+                yield break;
+            }
+
+            if (line.Length > 0)
+            {
+                yield return line;
+            }
+        }
     }
 
     public Task<JsonElement> DeleteAsync(string path, CancellationToken cancellationToken) =>
@@ -64,10 +105,20 @@ internal sealed class MeshApiClient(Uri baseAddress, string? token, TimeSpan tim
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
         }
 
-        HttpResponseMessage response;
+        using var response = await SendCoreAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            await ThrowForStatusAsync(response, cancellationToken);
+        }
+
+        return await response.Content.ReadAsStringAsync(cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
         try
         {
-            response = await _http.SendAsync(request, cancellationToken);
+            return await _http.SendAsync(request, completion, cancellationToken);
         }
         catch (HttpRequestException ex)
         {
@@ -77,22 +128,17 @@ internal sealed class MeshApiClient(Uri baseAddress, string? token, TimeSpan tim
         {
             throw new MeshUnreachableException($"The mesh at {_http.BaseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s.");
         }
+    }
 
-        using (response)
+    private static async Task ThrowForStatusAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if ((int)response.StatusCode >= 500 && response.StatusCode != HttpStatusCode.NotImplemented)
         {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (response.IsSuccessStatusCode)
-            {
-                return text;
-            }
-
-            if ((int)response.StatusCode >= 500 && response.StatusCode != HttpStatusCode.NotImplemented)
-            {
-                throw new MeshUnreachableException($"The mesh failed to handle the request ({(int)response.StatusCode}): {Describe(text)}");
-            }
-
-            throw MeshApiException.From((int)response.StatusCode, text);
+            throw new MeshUnreachableException($"The mesh failed to handle the request ({(int)response.StatusCode}): {Describe(text)}");
         }
+
+        throw MeshApiException.From((int)response.StatusCode, text);
     }
 
     private static string Describe(string problem)

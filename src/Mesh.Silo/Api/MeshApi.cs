@@ -51,6 +51,7 @@ internal static class MeshApi
         ApprovalEndpoints.Map(v1);
         TokenEndpoints.Map(v1);
         RuntimeEndpoints.Map(v1);
+        AuditEndpoints.Map(v1);
 
         // Anything else under the API is a 404 problem, not an empty body.
         app.MapFallback((HttpContext context) => ProblemWriter.WriteAsync(context, StatusCodes.Status404NotFound, "not_found", $"No endpoint {context.Request.Method} {context.Request.Path}."));

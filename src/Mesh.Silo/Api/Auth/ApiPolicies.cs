@@ -16,6 +16,8 @@ internal static class ApiPolicies
     public const string Vote = "vote";
     /// <summary>Manage API tokens.</summary>
     public const string Admin = "admin";
+    /// <summary>Read, export and verify the audit trail; sign checkpoints.</summary>
+    public const string Audit = "audit";
 
     public static string RoleName(ApiRole role) => role.ToString().ToLowerInvariant();
 
@@ -26,6 +28,7 @@ internal static class ApiPolicies
         Require(options, ReadApprovals, ApiRole.Admin, ApiRole.Operator, ApiRole.Approver, ApiRole.Auditor);
         Require(options, Vote, ApiRole.Admin, ApiRole.Approver);
         Require(options, Admin, ApiRole.Admin);
+        Require(options, Audit, ApiRole.Admin, ApiRole.Auditor);
     }
 
     private static void Require(AuthorizationOptions options, string name, params ApiRole[] roles) =>

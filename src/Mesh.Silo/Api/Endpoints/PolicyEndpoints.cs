@@ -1,13 +1,16 @@
 using System.Collections.Immutable;
 using Mesh.Contracts.Agents;
+using Mesh.Contracts.Audit;
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Shadow;
 using Mesh.Contracts.Tenants;
+using Mesh.Grains.Audit;
 using Mesh.Policy.Compilation;
 using Mesh.Policy.Evaluation;
 using Mesh.Policy.Simulation;
 using Mesh.Silo.Api.Auth;
 using Mesh.Silo.Api.Http;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Mesh.Silo.Api.Endpoints;
 
@@ -30,7 +33,7 @@ internal static class PolicyEndpoints
         v1.MapPost("/tenants/{tenant}/policy/rollback", RollbackAsync).RequireAuthorization(ApiPolicies.Operate)
             .WithSummary("Make an earlier version active again.").WithRequestBody<RollbackBody>("application/json").Produces<PolicyPublication>();
         v1.MapPost("/tenants/{tenant}/policy/simulate", SimulateAsync).RequireAuthorization(ApiPolicies.Read)
-            .WithSummary("Replay recorded requests against the active policy and a candidate; list every decision that would change.")
+            .WithSummary("Replay recorded requests, or the tenant's decisions recorded in the audit trail since a time, against the active policy and a candidate; list every decision that would change.")
             .WithRequestBody<SimulateBody>("application/json").Produces<SimulationReport>();
         v1.MapPut("/tenants/{tenant}/policy/shadow", async (string tenant, HttpRequest request, IGrainFactory grains) =>
             Results.Ok(await Tenant(grains, tenant).StartShadow(await RequestBodies.ReadYamlAsync(request)))).RequireAuthorization(ApiPolicies.Operate)
@@ -59,15 +62,26 @@ internal static class PolicyEndpoints
         return Results.Ok(await Tenant(grains, tenant).RollbackPolicy(body.Version));
     }
 
-    private static async Task<IResult> SimulateAsync(string tenant, HttpRequest request, IGrainFactory grains, TimeProvider time)
+    private static async Task<IResult> SimulateAsync(string tenant, HttpRequest request, IGrainFactory grains, TimeProvider time, [FromServices] IAuditStore audit)
     {
         var body = await RequestBodies.ReadJsonAsync<SimulateBody>(request);
-        if (body.Requests.Length > MaxSimulatedRequests)
+        if ((body.Requests is null) == (body.Since is null))
+        {
+            throw ApiProblem.BadRequest("invalid_argument", "Give exactly one of requests (recorded requests) and since (replay the tenant's recorded decisions since then).");
+        }
+
+        if (body.Requests is { Length: > MaxSimulatedRequests })
         {
             throw ApiProblem.BadRequest("invalid_argument", $"At most {MaxSimulatedRequests} requests per simulation.");
         }
 
-        var tenantGrain = Tenant(grains, tenant);
+        if (body.Since > time.GetUtcNow())
+        {
+            throw ApiProblem.BadRequest("invalid_argument", $"since {body.Since:O} is in the future.");
+        }
+
+        var tenantId = RouteIds.Tenant(tenant);
+        var tenantGrain = Tenant(grains, tenantId);
         var gate = await tenantGrain.GetGate();
         var activeDocument = gate.PolicyVersion == 0 ? null : await tenantGrain.GetPolicyDocument(gate.PolicyVersion);
         var active = activeDocument is null ? CompiledPolicy.Empty(0) : PolicyCompiler.Compile(activeDocument, gate.PolicyVersion);
@@ -77,39 +91,110 @@ internal static class PolicyEndpoints
             throw ApiProblem.BadRequest("invalid_argument", "The candidate policy is invalid. " + string.Join(" ", compilation.Errors));
         }
 
+        var recorded = body.Since is { } since
+            ? await RecordedDecisionsAsync(audit, tenantId, since, request.HttpContext.RequestAborted)
+            : body.Requests!;
+
         // Roles and parents come from the agents as registered now, once per agent.
         var agents = new Dictionary<string, AgentInfo?>(StringComparer.Ordinal);
-        var inputs = new List<(string?, PolicyInput)>(body.Requests.Length);
-        foreach (var recorded in body.Requests)
+        var inputs = new List<(string?, PolicyInput)>(recorded.Length);
+        foreach (var entry in recorded)
         {
-            var agentId = RouteIds.Key(recorded.AgentId, "agent");
+            var agentId = RouteIds.Key(entry.AgentId, "agent");
             if (!agents.TryGetValue(agentId, out var agent))
             {
                 var info = await grains.GetGrain<IAgentGrain>(agentId).GetInfo();
                 agents[agentId] = agent = info.Status == AgentStatus.Unregistered ? null : info;
             }
 
-            inputs.Add((recorded.RequestId, new PolicyInput
+            inputs.Add((entry.RequestId, new PolicyInput
             {
-                Tool = recorded.Tool,
-                Operation = recorded.Operation,
-                Target = recorded.Target,
-                Workflow = recorded.Workflow,
-                SessionId = recorded.SessionId,
-                Labels = recorded.DataLabels is null ? [] : [.. recorded.DataLabels],
-                Attributes = recorded.Attributes?.ToImmutableDictionary(StringComparer.Ordinal),
-                Evidence = recorded.Evidence?.ToImmutableDictionary(StringComparer.Ordinal),
+                Tool = entry.Tool,
+                Operation = entry.Operation,
+                Target = entry.Target,
+                Workflow = entry.Workflow,
+                SessionId = entry.SessionId,
+                Labels = entry.DataLabels is null ? [] : [.. entry.DataLabels],
+                Attributes = entry.Attributes?.ToImmutableDictionary(StringComparer.Ordinal),
+                Evidence = entry.Evidence?.ToImmutableDictionary(StringComparer.Ordinal),
                 AgentId = agentId,
-                Tenant = tenant,
+                Tenant = tenantId,
                 Roles = agent?.Registration?.Roles ?? [],
                 ParentAgentId = agent?.Registration?.ParentAgentId,
                 Owner = agent?.Registration?.Owner,
-                CredentialId = recorded.CredentialId,
-                Now = recorded.DecidedAt ?? time.GetUtcNow(),
+                CredentialId = entry.CredentialId,
+                Now = entry.DecidedAt ?? time.GetUtcNow(),
             }));
         }
 
         return Results.Ok(PolicySimulator.Simulate(active, candidate, inputs));
+    }
+
+    /// <summary>
+    /// The tenant's decisions since <paramref name="since"/> as the audit trail recorded them, oldest first, at most
+    /// <see cref="MaxSimulatedRequests"/>. Requests refused before they were authenticated or validated are skipped:
+    /// the trail keeps too little of them to replay. Secret values are replayed as the hashes the trail keeps.
+    /// </summary>
+    private static async Task<RecordedRequest[]> RecordedDecisionsAsync(IAuditStore audit, string tenant, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var recorded = new List<RecordedRequest>();
+        var query = new AuditQuery { Tenant = tenant, Kinds = [AuditKind.Decision], From = since, Limit = AuditQuery.MaxLimit };
+        var cursor = 0L;
+        while (recorded.Count < MaxSimulatedRequests)
+        {
+            var rows = 0;
+            await foreach (var row in audit.QueryAsync(query with { AfterId = cursor }, cancellationToken))
+            {
+                rows++;
+                cursor = row.Id;
+                if (recorded.Count < MaxSimulatedRequests && Replayable(row) is { } request)
+                {
+                    recorded.Add(request);
+                }
+            }
+
+            if (rows < AuditQuery.MaxLimit)
+            {
+                break;
+            }
+        }
+
+        return [.. recorded];
+    }
+
+    private static RecordedRequest? Replayable(AuditRow row)
+    {
+        AuditRecord record;
+        try
+        {
+            record = AuditCodec.Decode(row.Body);
+        }
+        catch (AuditFormatException)
+        {
+            return null;
+        }
+
+        if (record.Request is not { } request || string.IsNullOrEmpty(request.Tool) || record.AgentId is null
+            || record.Reason is "bad_token" or "bad_request")
+        {
+            return null;
+        }
+
+        return new RecordedRequest
+        {
+            RequestId = record.RequestId ?? record.Id,
+            AgentId = record.AgentId,
+            Tool = request.Tool,
+            Operation = request.Operation,
+            Target = request.Target,
+            CredentialId = record.CredentialId,
+            DataLabels = request.DataLabels.IsDefault ? null : [.. request.DataLabels],
+            Workflow = request.Workflow,
+            SessionId = request.SessionId,
+            Attributes = request.Attributes.Count == 0 ? null : new Dictionary<string, string>(request.Attributes, StringComparer.Ordinal),
+            Evidence = request.Evidence.Count == 0 ? null : new Dictionary<string, string>(request.Evidence, StringComparer.Ordinal),
+            DecidedAt = record.Time,
+        };
     }
 }
 
@@ -119,11 +204,15 @@ internal sealed record RollbackBody
     public required long Version { get; init; }
 }
 
-/// <summary>Body of a simulation: the candidate document and the recorded requests (decide bodies, plus when they were decided).</summary>
+/// <summary>
+/// Body of a simulation: the candidate document, and either the recorded requests (decide bodies, plus when they were
+/// decided) or <c>since</c>: replay the tenant's decisions the audit trail recorded since then.
+/// </summary>
 internal sealed record SimulateBody
 {
     public required string Candidate { get; init; }
-    public required RecordedRequest[] Requests { get; init; }
+    public RecordedRequest[]? Requests { get; init; }
+    public DateTimeOffset? Since { get; init; }
 }
 
 /// <summary>A recorded request: the fields of a decide body, and optionally when it was decided.</summary>
