@@ -45,7 +45,7 @@ public sealed partial class AuditWriter : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
         _depthGauge = metrics.ObserveAuditQueueDepth(() => Interlocked.Read(ref _depth));
-        _loop = _settings.Durability == AuditDurability.Off ? Task.CompletedTask : Task.Run(RunAsync);
+        _loop = _settings.Durability == AuditDurability.Off ? Task.CompletedTask : StartWriterThread();
     }
 
     /// <summary>The store records go to.</summary>
@@ -123,12 +123,38 @@ public sealed partial class AuditWriter : IAsyncDisposable
         }
     }
 
-    private async Task RunAsync()
+    // The loop has a thread of its own: SQLite writes (and their disk flushes) are synchronous, and on a small machine
+    // a pool thread blocked for milliseconds per batch starves the grains that run on the same pool.
+    private Task StartWriterThread()
+    {
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run();
+                stopped.SetResult();
+            }
+            catch (Exception ex)
+            {
+                LogErrorWriterStopped(_logger, ex);
+                stopped.SetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "mesh-audit-writer",
+        };
+        thread.Start();
+        return stopped.Task;
+    }
+
+    private void Run()
     {
         var batch = new List<Pending>(Math.Min(_settings.MaxBatch, 4096));
         var rows = new List<AuditRow>(batch.Capacity);
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             batch.Clear();
             while (batch.Count < _settings.MaxBatch && reader.TryRead(out var pending))
@@ -137,7 +163,7 @@ public sealed partial class AuditWriter : IAsyncDisposable
             }
 
             Interlocked.Add(ref _depth, -batch.Count);
-            await WriteBatchAsync(batch, rows).ConfigureAwait(false);
+            WriteBatchAsync(batch, rows).GetAwaiter().GetResult();
         }
     }
 
@@ -267,6 +293,9 @@ public sealed partial class AuditWriter : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Audit record {RecordId} was rejected by the store")]
     private static partial void LogWarningRecordRejected(ILogger logger, Exception exception, string recordId);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The audit writer stopped unexpectedly; every decision on this silo is denied until it restarts")]
+    private static partial void LogErrorWriterStopped(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not sign the last audit checkpoint while stopping")]
     private static partial void LogWarningFinalCheckpoint(ILogger logger, Exception exception);

@@ -28,7 +28,6 @@ internal sealed class SqliteAuditStore : IAuditStore, IDisposable
             UNIQUE (stream, seq));
         CREATE INDEX IF NOT EXISTS audit_records_tenant ON audit_records (tenant, id);
         CREATE INDEX IF NOT EXISTS audit_records_agent ON audit_records (agent_id, id);
-        CREATE INDEX IF NOT EXISTS audit_records_request ON audit_records (request_id);
         CREATE TABLE IF NOT EXISTS audit_checkpoints (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             time_us INTEGER NOT NULL,
