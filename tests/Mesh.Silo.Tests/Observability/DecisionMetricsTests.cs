@@ -57,7 +57,7 @@ public sealed class DecisionMetricsTests
     }
 
     [Fact]
-    public void The_decision_and_propagation_histograms_are_in_seconds_with_buckets_for_microseconds_to_seconds()
+    public void The_decision_propagation_and_audit_write_histograms_are_in_seconds_with_buckets_for_microseconds_to_seconds()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = Standalone.Metrics(services);
@@ -74,11 +74,13 @@ public sealed class DecisionMetricsTests
         };
         listener.Start();
 
-        Assert.Equal([MeshTelemetry.ControlPropagation, MeshTelemetry.DecisionDuration], histograms.Select(h => h.Name).Order());
+        Assert.Equal([MeshTelemetry.AuditWriteDuration, MeshTelemetry.ControlPropagation, MeshTelemetry.DecisionDuration], histograms.Select(h => h.Name).Order());
         Assert.All(histograms, h => Assert.Equal("s", h.Unit));
         var decision = histograms.Single(h => h.Name == MeshTelemetry.DecisionDuration).Advice!.HistogramBucketBoundaries!;
         Assert.True(decision[0] <= 0.000_01 && decision[^1] >= 1);
         var propagation = histograms.Single(h => h.Name == MeshTelemetry.ControlPropagation).Advice!.HistogramBucketBoundaries!;
         Assert.True(propagation[0] <= 0.001 && propagation[^1] >= 10);
+        var audit = histograms.Single(h => h.Name == MeshTelemetry.AuditWriteDuration).Advice!.HistogramBucketBoundaries!;
+        Assert.True(audit[0] <= 0.000_1 && audit[^1] >= 1);
     }
 }
