@@ -22,9 +22,11 @@ internal sealed record LoadOptions
     public int Revocations { get; init; } = 3;
     public int Approvals { get; init; } = 1;
     public bool Quiet { get; init; }
+    public string Audit { get; init; } = "durable";
+    public string Storage { get; init; } = "memory";
 
     public string Describe() =>
-        (Embedded ? $"embedded, {Silos} silo(s)" : Connection is not null ? "connected through the cluster's membership table" : $"connected to {string.Join(", ", Gateways)}")
+        (Embedded ? $"embedded, {Silos} silo(s), {Storage} storage, audit {Audit}" : Connection is not null ? "connected through the cluster's membership table" : $"connected to {string.Join(", ", Gateways)}")
         + $", {Agents} agents, {Tenants} tenants, {Credentials} credentials, {Rules} rules, "
         + (Rate is { } r ? $"open loop at {r}/s" : $"closed loop, concurrency {Concurrency}")
         + $", {Duration.TotalSeconds:0.#} s after {Warmup.TotalSeconds:0.#} s warm-up";

@@ -27,6 +27,18 @@ internal static class LoadTestCli
     private static readonly Option<string?> JsonFile = new("--json") { Description = "Write the results to this file (a JSON array, one object per scenario)." };
     private static readonly Option<int> Revocations = new("--revocations") { Description = "revoke: how many revocations to measure.", DefaultValueFactory = _ => 3 };
     private static readonly Option<bool> Quiet = new("--quiet") { Description = "No progress lines." };
+    private static readonly Option<string> Audit = new Option<string>("--audit")
+    {
+        Description = "--embedded: the silos' audit durability: durable (a decision returns once its record is stored), async, or off. With --storage memory the records stay in process memory for the whole run (about 400 bytes each): use off, or sqlite, for long runs.",
+        DefaultValueFactory = _ => "durable",
+    }.AcceptOnlyFromAmong("durable", "async", "off");
+
+    private static readonly Option<string> Storage = new Option<string>("--storage")
+    {
+        Description = "--embedded: where the silos keep grain state and the audit trail: memory, or sqlite (files in a temporary folder, as the standalone embedded silo does).",
+        DefaultValueFactory = _ => "memory",
+    }.AcceptOnlyFromAmong("memory", "sqlite");
+
     private static readonly Option<int> Approvals = new("--approvals") { Description = "decide, http: requests per 100 that need approval (0-7).", DefaultValueFactory = _ => 1 };
 
     public static Task<int> RunAsync(string[] args)
@@ -63,7 +75,7 @@ internal static class LoadTestCli
     {
         var command = new Command(name, description)
         {
-            Embedded, Silos, Gateways, Connection, Url, Token, Agents, Tenants, Credentials, Rules, Concurrency, Rate, Duration, Warmup, WithBaseline, JsonFile, Revocations, Quiet, Approvals,
+            Embedded, Silos, Gateways, Connection, Url, Token, Agents, Tenants, Credentials, Rules, Concurrency, Rate, Duration, Warmup, WithBaseline, JsonFile, Revocations, Quiet, Approvals, Audit, Storage,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -71,6 +83,12 @@ internal static class LoadTestCli
             if (!options.Embedded && ((options.Gateways.Count == 0 && options.Connection is null) || options.Url is null || options.Token is null))
             {
                 Console.Error.WriteLine("error: give --embedded, or --connect ip:port (or --connection for a cluster-mode mesh) with --url and --token (or MESH_TOKEN).");
+                return 2;
+            }
+
+            if (options.Embedded && options.Storage == "sqlite" && options.Silos > 1)
+            {
+                Console.Error.WriteLine("error: --storage sqlite runs one silo (its files are not shared between silos); use --silos 1, or memory storage for more.");
                 return 2;
             }
 
@@ -82,7 +100,7 @@ internal static class LoadTestCli
 
             Console.Error.WriteLine($"{name}: {options.Describe()}");
             await using var target = options.Embedded
-                ? await LoadTarget.StartEmbeddedAsync(options.Silos)
+                ? await LoadTarget.StartEmbeddedAsync(options.Silos, options.Storage, options.Audit)
                 : await LoadTarget.ConnectAsync(options.Gateways, options.Connection, new Uri(options.Url!.EndsWith('/') ? options.Url : options.Url + "/"), options.Token!);
             var reports = new List<ScenarioReport>();
             var report = await run(target, options, cancellationToken);
@@ -130,5 +148,7 @@ internal static class LoadTestCli
         Revocations = Math.Max(1, parse.GetValue(Revocations)),
         Quiet = parse.GetValue(Quiet),
         Approvals = Math.Clamp(parse.GetValue(Approvals), 0, 7),
+        Audit = parse.GetValue(Audit) ?? "durable",
+        Storage = parse.GetValue(Storage) ?? "memory",
     };
 }

@@ -58,6 +58,20 @@ public sealed class ScenarioSmokeTests
     }
 
     [Fact]
+    public async Task Decide_runs_on_sqlite_with_durable_audit_and_with_audit_off()
+    {
+        AssertSane((await RunAsync("decide", "--concurrency", "8", "--storage", "sqlite", "--audit", "durable"))[0], "decide");
+        AssertSane((await RunAsync("decide", "--concurrency", "8", "--audit", "off"))[0], "decide");
+    }
+
+    [Fact]
+    public async Task Sqlite_storage_with_several_silos_is_refused_before_anything_starts()
+    {
+        Assert.Equal(2, await LoadTestCli.RunAsync(["decide", "--embedded", "--storage", "sqlite", "--silos", "2", "--quiet"]));
+        Assert.Equal(2, await LoadTestCli.RunAsync(["decide", "--embedded", "--audit", "sometimes", "--quiet"]));
+    }
+
+    [Fact]
     public async Task Http_decisions_run_open_loop()
     {
         var reports = await RunAsync("http", "--rate", "200");

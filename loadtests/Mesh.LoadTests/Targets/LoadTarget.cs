@@ -45,8 +45,11 @@ internal sealed class LoadTarget : IAsyncDisposable
 
     public int SiloCount { get; }
 
-    /// <summary>Starts <paramref name="silos"/> silos in this process (memory storage, one embedded cluster) and connects.</summary>
-    public static async Task<LoadTarget> StartEmbeddedAsync(int silos)
+    /// <summary>
+    /// Starts <paramref name="silos"/> silos in this process (one embedded cluster) with <paramref name="storage"/>
+    /// (memory or sqlite) and audit <paramref name="audit"/> (durable, async, off), and connects.
+    /// </summary>
+    public static async Task<LoadTarget> StartEmbeddedAsync(int silos, string storage = "memory", string audit = "durable")
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "mesh-load-" + Guid.NewGuid().ToString("N"));
         var hosts = new List<WebApplication>();
@@ -58,7 +61,7 @@ internal sealed class LoadTarget : IAsyncDisposable
             var ports = FreePorts(3);
             string[] args =
             [
-                "--data-dir", dataDir, "--storage", "memory", "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}",
+                "--data-dir", dataDir, "--storage", storage, "--Mesh:Audit:Durability", audit, "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}",
                 "--http-url", $"http://127.0.0.1:{ports[2]}", "--Logging:LogLevel:Default", "Error", "--Mesh:FreeAuthFailures", "1000000",
                 .. primary is { } p ? new[] { "--primary-silo-port", $"{p}" } : [],
             ];
