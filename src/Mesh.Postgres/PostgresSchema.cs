@@ -206,6 +206,7 @@ public static class PostgresSchema
         // Round trip 1: which tables and functions exist, as the connection resolves names (its search path).
         var tables = new HashSet<string>(StringComparer.Ordinal);
         var functions = new HashSet<string>(StringComparer.Ordinal);
+        var triggers = new HashSet<string>(StringComparer.Ordinal);
         var catalogs = connection.CreateBatch();
         await using (catalogs.ConfigureAwait(false))
         {
@@ -215,14 +216,22 @@ public static class PostgresSchema
             var functionQuery = new NpgsqlBatchCommand(
                 "SELECT p.proname FROM pg_catalog.pg_proc p WHERE p.proname = ANY(@names) AND pg_catalog.pg_function_is_visible(p.oid)");
             functionQuery.Parameters.AddWithValue("names", SchemaCatalog.Functions.Select(f => f.Name).ToArray());
+            // Enabled triggers on visible tables ('D' is disabled; 'O', 'A' and 'R' fire).
+            var triggerQuery = new NpgsqlBatchCommand(
+                "SELECT t.tgname FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
+                + "WHERE t.tgname = ANY(@names) AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND pg_catalog.pg_table_is_visible(c.oid)");
+            triggerQuery.Parameters.AddWithValue("names", SchemaCatalog.Triggers.Select(t => t.Name).ToArray());
             catalogs.BatchCommands.Add(tableQuery);
             catalogs.BatchCommands.Add(functionQuery);
+            catalogs.BatchCommands.Add(triggerQuery);
             var reader = await catalogs.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
                 await ReadNamesAsync(reader, tables, cancellationToken).ConfigureAwait(false);
                 await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
                 await ReadNamesAsync(reader, functions, cancellationToken).ConfigureAwait(false);
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                await ReadNamesAsync(reader, triggers, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -280,7 +289,10 @@ public static class PostgresSchema
             missingTables: [.. SchemaCatalog.Tables.Where(t => !tables.Contains(t.Name)).Select(t => t.Name)],
             missingFunctions: [.. SchemaCatalog.Functions.Where(f => !functions.Contains(f.Name)).Select(f => f.Name)],
             missingQueries: [.. SchemaCatalog.QueryKeys.Where(q => !keys.Contains(q.Key)).Select(q => new PostgresMissingQuery(q.Provider, q.Key))],
-            unknownScripts: [.. recorded.Where(r => !known.Contains(r.Key)).OrderBy(r => r.Key).Select(r => r.Value.Name)]);
+            unknownScripts: [.. recorded.Where(r => !known.Contains(r.Key)).OrderBy(r => r.Key).Select(r => r.Value.Name)])
+        {
+            MissingTriggers = [.. SchemaCatalog.Triggers.Where(t => !triggers.Contains(t.Name)).Select(t => t.Name)],
+        };
     }
 
     private static async Task ReadNamesAsync(NpgsqlDataReader reader, HashSet<string> into, CancellationToken cancellationToken)

@@ -53,6 +53,9 @@ public sealed class PostgresSchemaReport
     /// <summary>Functions that do not exist (on the connection's search path).</summary>
     public IReadOnlyList<string> MissingFunctions { get; }
 
+    /// <summary>Triggers that do not exist or are disabled (the audit tables' append-only guards).</summary>
+    public IReadOnlyList<string> MissingTriggers { get; init; } = [];
+
     /// <summary>Orleans queries missing from <c>OrleansQuery</c> (all of them when that table is missing).</summary>
     public IReadOnlyList<PostgresMissingQuery> MissingQueries { get; }
 
@@ -64,7 +67,7 @@ public sealed class PostgresSchemaReport
 
     /// <summary>True when nothing is missing or changed: a cluster-mode silo can start on this database.</summary>
     public bool IsComplete =>
-        MissingScripts.Count == 0 && ChangedScripts.Count == 0 && MissingTables.Count == 0 && MissingFunctions.Count == 0 && MissingQueries.Count == 0;
+        MissingScripts.Count == 0 && ChangedScripts.Count == 0 && MissingTables.Count == 0 && MissingFunctions.Count == 0 && MissingTriggers.Count == 0 && MissingQueries.Count == 0;
 
     /// <summary>One paragraph for people: what is missing and what to run, or that the schema is complete.</summary>
     public string Summary
@@ -81,6 +84,7 @@ public sealed class PostgresSchemaReport
             Append(text, "scripts applied with a different text", [.. ChangedScripts.Select(c => c.Name)]);
             Append(text, "missing tables", MissingTables);
             Append(text, "missing functions", MissingFunctions);
+            Append(text, "missing or disabled triggers", MissingTriggers);
             Append(text, "missing Orleans queries", [.. MissingQueries.Select(q => $"{q.Provider}/{q.Key}")]);
             text.Append(". Run `mesh db init --connection <connection string>` (or with MESH_DB_CONNECTION set) to apply the schema.");
             return text.ToString();

@@ -49,6 +49,16 @@ internal static class SchemaCatalog
     ];
 
     /// <summary>
+    /// Triggers that must exist and be enabled, and the script that creates each: the audit tables' append-only guards.
+    /// A disabled one counts as missing (disabling it is the first step of editing the trail).
+    /// </summary>
+    public static IReadOnlyList<(string Name, int Script)> Triggers { get; } =
+    [
+        ("audit_records_append_only", 6),
+        ("audit_checkpoints_append_only", 6),
+    ];
+
+    /// <summary>
     /// The <c>OrleansQuery</c> keys, per Orleans ADO.NET provider. Orleans 10.4 requires all of them except
     /// <c>CleanupDefunctSiloEntryKey</c>, which it prefers when present, and <c>DeleteStorageKey</c>, which it needs
     /// only for <c>DeleteStateOnClear</c> (Mesh's setting); a Mesh schema has them all.
@@ -93,6 +103,7 @@ internal static class SchemaCatalog
         var scripts = new HashSet<int>();
         scripts.UnionWith(Tables.Where(t => report.MissingTables.Contains(t.Name)).Select(t => t.Script));
         scripts.UnionWith(Functions.Where(f => report.MissingFunctions.Contains(f.Name)).Select(f => f.Script));
+        scripts.UnionWith(Triggers.Where(t => report.MissingTriggers.Contains(t.Name)).Select(t => t.Script));
         scripts.UnionWith(report.MissingQueries.Select(q => ScriptOf(q.Provider)));
         return scripts;
     }

@@ -75,6 +75,23 @@ public sealed class AuditSchemaTests(PostgresFixture postgres)
     }
 
     [PostgresFact]
+    public async Task Check_reports_a_disabled_append_only_trigger_and_init_enables_it_again()
+    {
+        var db = await postgres.Server.CreateDatabaseAsync();
+        await Sql.ExecuteAsync(db, "ALTER TABLE audit_records DISABLE TRIGGER audit_records_append_only");
+
+        var report = await PostgresSchema.CheckAsync(db);
+
+        Assert.False(report.IsComplete);
+        Assert.Equal(["audit_records_append_only"], report.MissingTriggers);
+        Assert.Contains("missing or disabled triggers (1): audit_records_append_only", report.Summary, StringComparison.Ordinal);
+        var result = await PostgresSchema.ApplyAsync(db);
+        Assert.Equal(PostgresScriptStatus.Repaired, Assert.Single(result.Changed).Status);
+        Assert.True((await PostgresSchema.CheckAsync(db)).IsComplete);
+        await Assert.ThrowsAsync<PostgresException>(() => Sql.ExecuteAsync(db, "DELETE FROM audit_records"));
+    }
+
+    [PostgresFact]
     public async Task Running_the_audit_script_again_keeps_the_records()
     {
         var db = await postgres.Server.CreateDatabaseAsync();
