@@ -417,7 +417,7 @@ internal static class AuditCommands
 
         public List<string> Parameters(Invocation run)
         {
-            var now = DateTimeOffset.UtcNow;
+            var now = TimeProvider.System.GetUtcNow();
             var parameters = new List<string>();
             Add(parameters, "tenant", run.Get(_tenant));
             Add(parameters, "agent", run.Get(_agent));

@@ -190,7 +190,7 @@ internal static class PolicyCommands
             }
 
             object body = run.Get(since) is { } from
-                ? new { candidate = Read(run.Get(candidate)), since = TimeArguments.Parse(from, "--since", DateTimeOffset.UtcNow) }
+                ? new { candidate = Read(run.Get(candidate)), since = TimeArguments.Parse(from, "--since", TimeProvider.System.GetUtcNow()) }
                 : new { candidate = Read(run.Get(candidate)), requests = await ReadRequestsAsync(run.Get(requests)!, run.CancellationToken) };
             var report = await run.Api.PostAsync($"v1/tenants/{Ids.Segment(run.Get(tenant))}/policy/simulate", body, run.CancellationToken);
             if (run.Out.Json)

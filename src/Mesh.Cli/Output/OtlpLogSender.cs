@@ -160,7 +160,7 @@ internal sealed class OtlpLogSender : IDisposable
             Message = String(record, "message") ?? String(record, "kind") ?? "audit record";
             Time = String(record, "time") is { } time && DateTimeOffset.TryParse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
                 ? parsed.UtcDateTime
-                : DateTime.UtcNow;
+                : TimeProvider.System.GetUtcNow().UtcDateTime;
         }
 
         public string Message { get; }
