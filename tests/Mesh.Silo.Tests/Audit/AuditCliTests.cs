@@ -94,7 +94,7 @@ public sealed class AuditCliTests(AuditFixture mesh)
         await mesh.DecideAsync(tenant, token, "o-1", "git", "pull");
         await mesh.DecideAsync(tenant, token, "o-2", "shell", "exec");
         var records = (await mesh.RecordsAsync($"tenant={tenant}")).GetProperty("records").EnumerateArray().ToArray();
-        using var collector = new FakeCollector();
+        using var collector = new OtlpCollector();
 
         var export = await mesh.CliAsync("auditor", "audit", "export", "--otlp", collector.Endpoint, "--tenant", tenant);
 
@@ -122,7 +122,7 @@ public sealed class AuditCliTests(AuditFixture mesh)
     {
         var (tenant, token) = await mesh.TenantAsync("cf", AuditApiTests.GitPolicy);
         await mesh.DecideAsync(tenant, token, "x-1", "git", "pull");
-        using var collector = new FakeCollector(HttpStatusCode.ServiceUnavailable);
+        using var collector = new OtlpCollector(HttpStatusCode.ServiceUnavailable);
 
         var refused = await mesh.CliAsync("auditor", "audit", "export", "--otlp", collector.Endpoint, "--tenant", tenant);
         var nobody = await mesh.CliAsync("auditor", "audit", "export", "--otlp", $"http://127.0.0.1:{FreePorts.Take(1)[0]}", "--tenant", tenant, "--timeout", "5");
@@ -231,61 +231,6 @@ public sealed class AuditCliTests(AuditFixture mesh)
         finally
         {
             File.Delete(candidate);
-        }
-    }
-
-    /// <summary>An OTLP/HTTP receiver on loopback that keeps every request body by path and answers with a fixed status.</summary>
-    private sealed class FakeCollector : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly ConcurrentQueue<(string Path, byte[] Body)> _requests = new();
-        private readonly HttpStatusCode _status;
-
-        public FakeCollector(HttpStatusCode status = HttpStatusCode.OK)
-        {
-            _status = status;
-            Endpoint = $"http://127.0.0.1:{FreePorts.Take(1)[0]}";
-            _listener.Prefixes.Add(Endpoint + "/");
-            _listener.Start();
-            _ = Task.Run(ServeAsync);
-        }
-
-        public string Endpoint { get; }
-
-        // Strings are UTF-8 bytes in protobuf, so each appears verbatim in the body.
-        public bool Received(string path, string text) => Received(path, Encoding.UTF8.GetBytes(text));
-
-        public bool Received(string path, byte[] bytes) => _requests.Any(r => r.Path == path && r.Body.AsSpan().IndexOf(bytes) >= 0);
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-        }
-
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-
-                using var body = new MemoryStream();
-                await context.Request.InputStream.CopyToAsync(body);
-                _requests.Enqueue((context.Request.Url!.AbsolutePath, body.ToArray()));
-
-                // An empty protobuf message is a valid (full-success) export response.
-                context.Response.StatusCode = (int)_status;
-                context.Response.ContentType = "application/x-protobuf";
-                context.Response.Close();
-            }
         }
     }
 }
