@@ -48,6 +48,21 @@ public sealed record ApprovalSubject
 
     /// <summary>The rule that asked for approval.</summary>
     [Id(13)] public string? RuleId { get; init; }
+
+    /// <summary>
+    /// The addresses the destination guard resolved and checked for the target, when the tool is a network tool;
+    /// empty otherwise. Approvers see where the request would actually connect, not only the name it gave.
+    /// </summary>
+    [Id(14)] public ImmutableArray<string> ResolvedAddresses { get; init; } = ImmutableArray<string>.Empty;
+
+    /// <summary>The labels the agent's session carried when the approval was asked for (what it had already touched).</summary>
+    [Id(15)] public ImmutableArray<string> SessionLabels { get; init; } = ImmutableArray<string>.Empty;
+
+    /// <summary>
+    /// The description of the rule that asked, when it is a rule of the requesting agent's own policy; null when it
+    /// has none or when a parent agent's rule asked.
+    /// </summary>
+    [Id(16)] public string? RuleDescription { get; init; }
 }
 
 /// <summary>What the agent grain sends to open an approval.</summary>

@@ -41,6 +41,12 @@ public sealed record ApprovalView
 
     /// <summary>Increases on every change; watchers pass the last one they saw.</summary>
     [Id(11)] public int Revision { get; init; }
+
+    /// <summary>
+    /// The approver groups whose members may vote now: the approval's groups, plus the escalation groups once it has
+    /// escalated. Empty once the approval is no longer pending.
+    /// </summary>
+    [Id(12)] public ImmutableArray<string> EligibleGroups { get; init; } = ImmutableArray<string>.Empty;
 }
 
 /// <summary>Result of consuming a granted approval.</summary>

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Mesh.Contracts.Approvals;
 
 /// <summary>
@@ -11,6 +13,14 @@ public interface IApprovalGrain : IGrainWithStringKey
 
     /// <summary>Records a vote, enforcing eligibility, separation of duties and one vote per approver.</summary>
     Task<ApprovalView> Vote(ApprovalVote vote);
+
+    /// <summary>
+    /// Whether <paramref name="approverId"/>, in <paramref name="approverGroups"/>, may vote now: the same checks, in
+    /// the same order and with the same messages, as <see cref="Vote"/>. Changes nothing.
+    /// </summary>
+    /// <exception cref="Errors.MeshException">With <see cref="Errors.MeshErrorCode.NotFound"/> when no approval was opened under this id.</exception>
+    [ReadOnly]
+    Task<VoterCheck> CheckVoter(string approverId, ImmutableArray<string> approverGroups);
 
     /// <summary>Cancels a pending approval.</summary>
     Task<ApprovalView> Cancel(string actor, string? reason);

@@ -57,6 +57,10 @@ public interface ITenantGrain : IGrainWithStringKey
     [ReadOnly]
     Task<ImmutableArray<string>> ListAgents();
 
+    /// <summary>The ids of the tenant's issued credentials (from the sharded credential index), sorted.</summary>
+    [ReadOnly]
+    Task<ImmutableArray<string>> ListCredentials();
+
     /// <summary>The ids of approvals that were pending when last tracked (from the sharded approval index).</summary>
     [ReadOnly]
     Task<ImmutableArray<string>> ListPendingApprovals();

@@ -3,8 +3,9 @@ using System.Collections.Immutable;
 namespace Mesh.Contracts.Tenants;
 
 /// <summary>
-/// One shard of a tenant's index of agents or pending approvals (key <c>tenant/agents-NN</c>,
-/// <c>tenant/approvals-NN</c>). Sharded, so registering many agents or opening many approvals never rewrites one
+/// One shard of a tenant's index of agents, credentials or pending approvals (key <c>tenant/agents-NN</c>,
+/// <c>tenant/credentials-NN</c>, <c>tenant/approvals-NN</c>), or of the fleet-wide registry of tenants (key
+/// <c>_mesh/tenants-NN</c>, see <see cref="RegistryOwner"/>). Sharded, so registering many agents or opening many approvals never rewrites one
 /// ever-growing state, and never queues behind the tenant grain that every decision reads.
 /// </summary>
 public interface ITenantIndexGrain : IGrainWithStringKey
@@ -17,6 +18,18 @@ public interface ITenantIndexGrain : IGrainWithStringKey
 
     /// <summary>Index of pending approvals.</summary>
     public const string Approvals = "approvals";
+
+    /// <summary>Index of issued credentials.</summary>
+    public const string Credentials = "credentials";
+
+    /// <summary>The registry of tenants; only under <see cref="RegistryOwner"/>, its ids are tenant ids.</summary>
+    public const string Tenants = "tenants";
+
+    /// <summary>
+    /// The owner part of the tenant registry's keys. Not a valid tenant id (<see cref="Keys.MeshKey.IsValidTenant"/>
+    /// refuses the underscore), so no tenant's own index can ever share a key with the registry.
+    /// </summary>
+    public const string RegistryOwner = "_mesh";
 
     /// <summary>Adds an id (idempotent).</summary>
     Task Add(string id);

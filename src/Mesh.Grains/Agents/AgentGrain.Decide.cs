@@ -290,6 +290,7 @@ internal sealed partial class AgentGrain
         var effect = decided.Effect == RuleEffect.RequireApproval ? Effect.RequireApproval : Effect.Allow;
         var approvalPolicy = policy.ApprovalFor(rule);
         var ruleId = rule.Id;
+        var ruleDescription = rule.Description;
         if (registration.ParentAgentId is { } parentId)
         {
             var parent = await GrainFactory.GetGrain<IAgentGrain>(parentId).CheckDelegation(new DelegationCheck
@@ -315,7 +316,8 @@ internal sealed partial class AgentGrain
 
             if (parent.Effect == Effect.RequireApproval && effect == Effect.Allow)
             {
-                (effect, approvalPolicy, ruleId) = (Effect.RequireApproval, parent.Approval, parent.RuleId);
+                // The parent's rule asks; its description is in the parent's policy, not shown as this agent's.
+                (effect, approvalPolicy, ruleId, ruleDescription) = (Effect.RequireApproval, parent.Approval, parent.RuleId, null);
             }
         }
 
@@ -328,7 +330,7 @@ internal sealed partial class AgentGrain
         if (effect == Effect.RequireApproval)
         {
             return request.ApprovalId is null
-                ? await OpenApprovalAsync(outcome, Digest(), ruleId, approvalPolicy)
+                ? await OpenApprovalAsync(outcome, Digest(), new ApprovalAsk(ruleId, ruleDescription, approvalPolicy, addresses, session.Labels))
                 : await ConsumeApprovalAsync(outcome, registration, Digest(), ruleId, addresses);
         }
 
@@ -446,9 +448,10 @@ internal sealed partial class AgentGrain
         _ => false,
     };
 
-    private async Task<Decision> OpenApprovalAsync(Outcome outcome, string digest, string? ruleId, ApprovalPolicy? approvalPolicy)
+    private async Task<Decision> OpenApprovalAsync(Outcome outcome, string digest, ApprovalAsk ask)
     {
         var request = outcome.Request;
+        var (ruleId, approvalPolicy) = (ask.RuleId, ask.Policy);
         if (approvalPolicy is null)
         {
             return outcome.Deny(ReasonCode.Policy, $"Rule '{ruleId}' requires approval but names no approvers, so the action is denied.", ruleId);
@@ -476,6 +479,9 @@ internal sealed partial class AgentGrain
                     Arguments = request.Arguments,
                     ArgumentsDigest = request.ArgumentsDigest ?? (request.Arguments is { } text ? RequestValidator.DigestOf(text) : null),
                     RuleId = ruleId,
+                    ResolvedAddresses = ask.ResolvedAddresses,
+                    SessionLabels = ask.SessionLabels.IsDefault ? [] : ask.SessionLabels,
+                    RuleDescription = ask.RuleDescription,
                 },
                 RequestDigest = digest,
                 PolicyVersion = outcome.PolicyVersion,
@@ -574,6 +580,9 @@ internal sealed partial class AgentGrain
         CredentialCheckOutcome.OutOfScope => $"Credential '{credentialId}' does not cover this tool, operation and target.",
         _ => $"Credential '{credentialId}' was never issued.",
     };
+
+    /// <summary>Who asks for approval and what the approver is shown besides the request itself.</summary>
+    private readonly record struct ApprovalAsk(string? RuleId, string? RuleDescription, ApprovalPolicy? Policy, ImmutableArray<string> ResolvedAddresses, ImmutableArray<string> SessionLabels);
 
     /// <summary>What every decision for one request shares, so each outcome is built in one line.</summary>
     private readonly record struct Outcome(ActionRequest Request, DateTimeOffset Now, long PolicyVersion, long? CredentialVersion)

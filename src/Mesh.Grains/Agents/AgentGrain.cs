@@ -11,6 +11,7 @@ using Mesh.Grains.Hosting;
 using Mesh.Grains.Policies;
 using Mesh.Grains.RateLimiting;
 using Mesh.Grains.Sessions;
+using Mesh.Grains.Tenants;
 using Mesh.Policy.Destinations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -73,6 +74,7 @@ internal sealed partial class AgentGrain(
         await ValidateAsync(registration);
 
         // Index first: an indexed agent whose registration did not complete lists as unregistered, never goes missing.
+        await TenantRegistry.RegisterAsync(GrainFactory, _tenant);
         await GrainFactory.GetGrain<ITenantIndexGrain>(ITenantIndexGrain.KeyFor(_tenant, ITenantIndexGrain.Agents, _agentId)).Add(_agentId);
         var (token, hash) = AgentTokens.Issue();
         var now = clock.UtcNow;

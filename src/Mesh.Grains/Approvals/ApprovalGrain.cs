@@ -58,7 +58,10 @@ internal sealed partial class ApprovalGrain(
             ("request_digest", opening.RequestDigest),
             ("groups", string.Join(',', policy.Groups)),
             ("quorum", policy.Quorum.ToString(CultureInfo.InvariantCulture)),
-            ("deadline", state.State.Deadline?.ToString("O", CultureInfo.InvariantCulture))));
+            ("deadline", state.State.Deadline?.ToString("O", CultureInfo.InvariantCulture)),
+            // As decision records keep them: addresses and labels, never arguments.
+            ("resolved_addresses", Joined(opening.Subject.ResolvedAddresses)),
+            ("session_labels", Joined(opening.Subject.SessionLabels))));
 
         // Most approvals wait minutes for a person; an idle activation per pending approval would pile up in memory.
         // The state is durable, so the next vote or wait (or a reminder) reactivates it. The reminders are
@@ -74,32 +77,9 @@ internal sealed partial class ApprovalGrain(
         var now = clock.UtcNow;
         var s = state.State;
         EnsureOpened();
-        var status = EffectiveStatus(now);
-        if (status != ApprovalStatus.Pending)
+        if (VoterRefusal(vote.ApproverId, vote.ApproverGroups, now) is { } refusal)
         {
-            throw new MeshException(MeshErrorCode.InvalidState, $"Approval '{ApprovalId}' is {Describe(status)}; votes are no longer accepted.");
-        }
-
-        MeshException.ThrowIfInvalid(!string.IsNullOrWhiteSpace(vote.ApproverId) && vote.ApproverId.Length <= 256, "A vote needs an approver id of at most 256 characters.");
-        if (string.Equals(vote.ApproverId, s.Subject!.AgentId, StringComparison.Ordinal))
-        {
-            throw new MeshException(MeshErrorCode.AccessDenied, "The requesting agent cannot vote on its own request.");
-        }
-
-        if (s.Policy!.SeparationOfDuties && s.Subject.AgentOwner is { } owner && string.Equals(vote.ApproverId, owner, StringComparison.Ordinal))
-        {
-            throw new MeshException(MeshErrorCode.AccessDenied, $"Separation of duties: '{owner}' owns the requesting agent and cannot vote on its requests.");
-        }
-
-        if (!IsEligible(vote.ApproverGroups, now))
-        {
-            var groups = string.Join(", ", EligibleGroups(now));
-            throw new MeshException(MeshErrorCode.AccessDenied, $"'{vote.ApproverId}' is not in an approver group of this approval ({groups}).");
-        }
-
-        if (s.Votes.Exists(v => string.Equals(v.ApproverId, vote.ApproverId, StringComparison.Ordinal)))
-        {
-            throw new MeshException(MeshErrorCode.Conflict, $"'{vote.ApproverId}' has already voted on this approval; one vote per approver.");
+            throw refusal;
         }
 
         s.Votes.Add(new RecordedVote { ApproverId = vote.ApproverId, Approve = vote.Approve, Comment = Text.Truncate(vote.Comment, 2048), At = now });
@@ -120,6 +100,52 @@ internal sealed partial class ApprovalGrain(
             ("comment", Text.Truncate(vote.Comment, 2048)),
             ("status", Describe(s.Status))));
         return BuildView(now);
+    }
+
+    public Task<VoterCheck> CheckVoter(string approverId, ImmutableArray<string> approverGroups)
+    {
+        EnsureOpened();
+        var refusal = VoterRefusal(approverId, approverGroups, clock.UtcNow);
+        return Task.FromResult(new VoterCheck { MayVote = refusal is null, Reason = refusal?.Message });
+    }
+
+    // Who may vote, in one place: Vote throws what this returns, CheckVoter reports it. Null: the vote is accepted.
+    private MeshException? VoterRefusal(string? approverId, ImmutableArray<string> approverGroups, DateTimeOffset now)
+    {
+        var s = state.State;
+        var status = EffectiveStatus(now);
+        if (status != ApprovalStatus.Pending)
+        {
+            return new MeshException(MeshErrorCode.InvalidState, $"Approval '{ApprovalId}' is {Describe(status)}; votes are no longer accepted.");
+        }
+
+        if (string.IsNullOrWhiteSpace(approverId) || approverId.Length > 256)
+        {
+            return new MeshException(MeshErrorCode.InvalidArgument, "A vote needs an approver id of at most 256 characters.");
+        }
+
+        if (string.Equals(approverId, s.Subject!.AgentId, StringComparison.Ordinal))
+        {
+            return new MeshException(MeshErrorCode.AccessDenied, "The requesting agent cannot vote on its own request.");
+        }
+
+        if (s.Policy!.SeparationOfDuties && s.Subject.AgentOwner is { } owner && string.Equals(approverId, owner, StringComparison.Ordinal))
+        {
+            return new MeshException(MeshErrorCode.AccessDenied, $"Separation of duties: '{owner}' owns the requesting agent and cannot vote on its requests.");
+        }
+
+        if (!IsEligible(approverGroups, now))
+        {
+            var groups = string.Join(", ", EligibleGroups(now));
+            return new MeshException(MeshErrorCode.AccessDenied, $"'{approverId}' is not in an approver group of this approval ({groups}).");
+        }
+
+        if (s.Votes.Exists(v => string.Equals(v.ApproverId, approverId, StringComparison.Ordinal)))
+        {
+            return new MeshException(MeshErrorCode.Conflict, $"'{approverId}' has already voted on this approval; one vote per approver.");
+        }
+
+        return null;
     }
 
     public async Task<ApprovalView> Cancel(string actor, string? reason)
@@ -188,6 +214,8 @@ internal sealed partial class ApprovalGrain(
             Detail = detail,
         });
     }
+
+    private static string? Joined(ImmutableArray<string> values) => values.IsDefaultOrEmpty ? null : string.Join(',', values);
 
     private static ImmutableSortedDictionary<string, string> Detail(params (string Key, string? Value)[] pairs)
     {
@@ -279,7 +307,7 @@ internal sealed partial class ApprovalGrain(
     private IEnumerable<string> EligibleGroups(DateTimeOffset now)
     {
         var policy = state.State.Policy!;
-        return IsEscalated(now) ? policy.Groups.Concat(policy.EscalationGroups) : policy.Groups;
+        return IsEscalated(now) ? policy.Groups.Concat(policy.EscalationGroups).Distinct(StringComparer.Ordinal) : policy.Groups;
     }
 
     private bool IsEligible(ImmutableArray<string> approverGroups, DateTimeOffset now) =>
@@ -312,6 +340,7 @@ internal sealed partial class ApprovalGrain(
             Escalated = IsEscalated(now),
             Consumed = s.Consumed,
             Revision = s.Revision,
+            EligibleGroups = s.Policy is not null && EffectiveStatus(now) == ApprovalStatus.Pending ? [.. EligibleGroups(now)] : [],
         };
     }
 }

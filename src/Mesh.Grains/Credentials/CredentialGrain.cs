@@ -3,9 +3,11 @@ using Mesh.Contracts.Errors;
 using Mesh.Contracts.Fleet;
 using Mesh.Contracts.Keys;
 using Mesh.Contracts.Agents;
+using Mesh.Contracts.Tenants;
 using Mesh.Grains.ControlPlane;
 using Mesh.Grains.Hosting;
 using Mesh.Grains.RateLimiting;
+using Mesh.Grains.Tenants;
 
 namespace Mesh.Grains.Credentials;
 
@@ -42,6 +44,10 @@ internal sealed partial class CredentialGrain(
         var now = clock.UtcNow;
         var error = CredentialScopeMatcher.Validate(spec, now);
         MeshException.ThrowIfInvalid(error is null, $"The credential spec is invalid: {error}.");
+
+        // Index first: an indexed credential whose issue did not complete lists as never issued (and is skipped),
+        // an issued one never goes missing from its tenant's list.
+        await IndexAsync();
         state.State.Status = CredentialStatus.Active;
         state.State.Spec = spec;
         state.State.Version = 1;
@@ -77,6 +83,13 @@ internal sealed partial class CredentialGrain(
         {
             var error = CredentialScopeMatcher.Validate(spec, now);
             MeshException.ThrowIfInvalid(error is null, $"The credential spec is invalid: {error}.");
+        }
+
+        // Credentials issued before the index existed join it on their next rotation (idempotent for the others).
+        // Before any change, so a failure here leaves the credential as it was.
+        await IndexAsync();
+        if (spec is not null)
+        {
             state.State.Spec = spec;
         }
 
@@ -85,6 +98,13 @@ internal sealed partial class CredentialGrain(
         state.State.StatusChangedBy = OperatorActor.Current;
         var receipt = await CommitAsync();
         return BuildInfo(now) with { Receipt = receipt };
+    }
+
+    private async Task IndexAsync()
+    {
+        var tenant = MeshKey.TenantOf(CredentialId)!;
+        await TenantRegistry.RegisterAsync(GrainFactory, tenant);
+        await GrainFactory.GetGrain<ITenantIndexGrain>(ITenantIndexGrain.KeyFor(tenant, ITenantIndexGrain.Credentials, CredentialId)).Add(CredentialId);
     }
 
     public Task<CredentialSnapshot> GetSnapshot() => Task.FromResult(Snapshot());

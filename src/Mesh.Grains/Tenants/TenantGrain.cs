@@ -23,6 +23,7 @@ internal sealed class TenantGrain(
     public async Task<TenantInfo> Pause(string? reason)
     {
         EnsureValidKey();
+        await TenantRegistry.RegisterAsync(GrainFactory, TenantId);
         var changed = !state.State.Paused;
         if (changed)
         {
@@ -61,6 +62,7 @@ internal sealed class TenantGrain(
         EnsureValidKey();
         var record = state.State.PolicyVersions.Find(v => v.Version == version)
             ?? throw new MeshException(MeshErrorCode.NotFound, $"Tenant '{TenantId}' has no policy version {version}.");
+        await TenantRegistry.RegisterAsync(GrainFactory, TenantId);
         var changed = state.State.ActivePolicyVersion != version;
         state.State.ActivePolicyVersion = version;
         var receipt = await CommitGateAsync(changed);
@@ -102,6 +104,9 @@ internal sealed class TenantGrain(
         {
             throw new MeshException(MeshErrorCode.InvalidArgument, "The policy was not published. " + string.Join(" ", compilation.Errors));
         }
+
+        // Registered first, so a tenant whose policy is active is never missing from the list of tenants.
+        await TenantRegistry.RegisterAsync(GrainFactory, TenantId);
 
         var record = new PolicyVersionRecord { Version = version, Document = document, PublishedAt = clock.UtcNow, Rules = compiled.Rules.Count, PublishedBy = OperatorActor.Current };
         state.State.PolicyVersions.Add(record);
@@ -155,6 +160,8 @@ internal sealed class TenantGrain(
     }
 
     public Task<ImmutableArray<string>> ListAgents() => ListIndexAsync(ITenantIndexGrain.Agents);
+
+    public Task<ImmutableArray<string>> ListCredentials() => ListIndexAsync(ITenantIndexGrain.Credentials);
 
     public Task<ImmutableArray<string>> ListPendingApprovals() => ListIndexAsync(ITenantIndexGrain.Approvals);
 

@@ -53,6 +53,11 @@ internal static class MeshApi
         RuntimeEndpoints.Map(v1);
         AuditEndpoints.Map(v1);
 
+        if (app.Services.GetRequiredService<Hosting.MeshSiloOptions>().Console)
+        {
+            WebConsole.ConsoleEndpoints.Map(app);
+        }
+
         // Anything else under the API is a 404 problem, not an empty body.
         app.MapFallback((HttpContext context) => ProblemWriter.WriteAsync(context, StatusCodes.Status404NotFound, "not_found", $"No endpoint {context.Request.Method} {context.Request.Path}."));
     }

@@ -78,6 +78,12 @@ public sealed class MeshSiloOptions
     /// <summary>The audit trail: durability, batching, checkpoints (section <c>Mesh:Audit</c>).</summary>
     public AuditSiloSettings Audit { get; set; } = new();
 
+    /// <summary>
+    /// Serve the web console at <c>/console/</c> (default on). The console only calls this silo's API with the
+    /// signed-in token, so turning it off removes no capability; it shrinks what the HTTP port serves.
+    /// </summary>
+    public bool Console { get; set; } = true;
+
     /// <summary>Returns the problems with these settings, empty when they are usable.</summary>
     public IEnumerable<string> Validate()
     {

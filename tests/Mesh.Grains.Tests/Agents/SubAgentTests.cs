@@ -1,3 +1,4 @@
+using Mesh.Contracts.Approvals;
 using Mesh.Contracts.Decisions;
 using Mesh.Contracts.Errors;
 using Mesh.Testing;
@@ -21,6 +22,7 @@ public sealed class SubAgentTests(MeshCluster mesh)
               targets: ["*/main"]
               roles: [contractor]
           - id: deploys-need-approval
+            description: Contractors deploy only with SRE approval.
             effect: require_approval
             match:
               tools: [deploy]
@@ -92,9 +94,16 @@ public sealed class SubAgentTests(MeshCluster mesh)
         var child = await scenario.RegisterAsync("sub", Registrations.With(roles: ["dev"], parent: parent.AgentId));
 
         var decision = await child.DecideAsync("deploy", "run", "prod");
+        var parentDecision = await parent.DecideAsync("deploy", "run", "prod");
 
         Assert.Equal(Effect.RequireApproval, decision.Effect);
         Assert.Equal("deploys-need-approval", decision.RuleId);
+        // The approver is shown a rule's description only when the rule is the requesting agent's own.
+        var childSubject = (await mesh.Operator.GetGrain<IApprovalGrain>(decision.ApprovalId!).Get()).Subject!;
+        var parentSubject = (await mesh.Operator.GetGrain<IApprovalGrain>(parentDecision.ApprovalId!).Get()).Subject!;
+        Assert.Equal("deploys-need-approval", childSubject.RuleId);
+        Assert.Null(childSubject.RuleDescription);
+        Assert.Equal("Contractors deploy only with SRE approval.", parentSubject.RuleDescription);
     }
 
     [Fact]

@@ -10,6 +10,7 @@ public sealed class ApprovalTests(MeshCluster mesh)
 {
     private const string Policy = """
           - id: payments
+            description: Payments need two of finance.
             effect: require_approval
             match:
               tools: [payments]
@@ -116,6 +117,62 @@ public sealed class ApprovalTests(MeshCluster mesh)
         var view = await approval.Get();
         Assert.Single(view.Votes);
         Assert.Equal(ApprovalStatus.Pending, view.Status);
+    }
+
+    [Fact]
+    public async Task CheckVoter_answers_what_a_vote_would_get_and_changes_nothing()
+    {
+        var (_, agent, _, decision) = await RequestApprovalAsync();
+        var approval = Approval(decision);
+
+        async Task AssertRefusedAlike(ApprovalVote vote)
+        {
+            var check = await approval.CheckVoter(vote.ApproverId, vote.ApproverGroups);
+            var refusal = await Assert.ThrowsAsync<MeshException>(() => approval.Vote(vote));
+            Assert.False(check.MayVote);
+            Assert.Equal(refusal.Message, check.Reason);
+        }
+
+        await AssertRefusedAlike(Vote(agent.AgentId));
+        await AssertRefusedAlike(Vote("alice"));
+        await AssertRefusedAlike(Vote("mallory", group: "engineering"));
+        var bob = await approval.CheckVoter("bob", ["finance"]);
+        var revision = (await approval.Get()).Revision;
+        await approval.Vote(Vote("bob"));
+        await AssertRefusedAlike(Vote("bob"));
+        var carol = await approval.CheckVoter("carol", ["finance", "engineering"]);
+        await approval.Vote(Vote("carol"));
+        await AssertRefusedAlike(Vote("dave"));
+
+        Assert.True(bob.MayVote);
+        Assert.Null(bob.Reason);
+        Assert.True(carol.MayVote);
+        Assert.Contains("is granted", (await approval.CheckVoter("dave", ["finance"])).Reason, StringComparison.Ordinal);
+        // Only the two accepted votes changed the approval.
+        Assert.Equal(revision + 2, (await approval.Get()).Revision);
+        await Assert.ThrowsAsync<MeshException>(() => mesh.Operator.GetGrain<IApprovalGrain>($"{agent.AgentId.Split('/')[0]}/apr-never").CheckVoter("bob", ["finance"]));
+    }
+
+    [Fact]
+    public async Task The_eligible_groups_widen_at_the_escalation_and_empty_once_decided()
+    {
+        var (_, _, _, decision) = await RequestApprovalAsync();
+        var approval = Approval(decision);
+
+        var before = await approval.Get();
+        var ceoEarly = await approval.CheckVoter("ceo", ["cfo"]);
+        mesh.Clock.Advance(TimeSpan.FromMinutes(30));
+        var escalated = await approval.Get();
+        var ceoLate = await approval.CheckVoter("ceo", ["cfo"]);
+        await approval.Vote(Vote("bob", approve: false));
+        var decided = await approval.Get();
+
+        Assert.Equal(["finance"], before.EligibleGroups.ToArray());
+        Assert.False(ceoEarly.MayVote);
+        Assert.Equal(["finance", "cfo"], escalated.EligibleGroups.ToArray());
+        Assert.True(ceoLate.MayVote);
+        Assert.Empty(decided.EligibleGroups);
+        Assert.Equal("Payments need two of finance.", before.Subject!.RuleDescription);
     }
 
     [Fact]

@@ -204,6 +204,9 @@ internal static class StateSamples
         Arguments = """{"amount": 950, "currency": "EUR", "to": "DE89 3704 0044 0532 0130 00"}""",
         ArgumentsDigest = Convert.ToHexStringLower(new byte[32]),
         RuleId = "payments-over-500",
+        ResolvedAddresses = ["203.0.113.7"],
+        SessionLabels = ["pii"],
+        RuleDescription = "Payments over 500 EUR need finance.",
     };
 
     private static FleetStatus FleetStatus() => new()

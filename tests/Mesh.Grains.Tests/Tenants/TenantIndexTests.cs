@@ -1,4 +1,8 @@
 using Mesh.Contracts.Approvals;
+using Mesh.Contracts.Errors;
+using Mesh.Contracts.Keys;
+using Mesh.Contracts.Tenants;
+using Mesh.Grains.Tenants;
 using Mesh.Testing;
 
 namespace Mesh.Grains.Tests.Tenants;
@@ -23,5 +27,54 @@ public sealed class TenantIndexTests(MeshCluster mesh)
         Assert.Equal([scenario.Id("a"), scenario.Id("b")], (await scenario.TenantGrain.ListAgents()).ToArray());
         Assert.Equal(new[] { first.ApprovalId!, second.ApprovalId! }.Order(StringComparer.Ordinal), pending.ToArray());
         Assert.Equal([second.ApprovalId!], afterVote.ToArray());
+    }
+
+    [Fact]
+    public async Task Issued_credentials_are_listed_and_their_tenant_registered_before_the_issue_returns()
+    {
+        var scenario = new Scenario(mesh.Operator, mesh.Client);
+        await scenario.IssueCredentialAsync("zeta");
+        await scenario.IssueCredentialAsync("alpha");
+        await scenario.Credential("alpha").Rotate(null);
+
+        var credentials = await scenario.TenantGrain.ListCredentials();
+        var tenants = await TenantRegistry.ListAsync(mesh.Operator);
+
+        Assert.Equal([scenario.Id("alpha"), scenario.Id("zeta")], credentials.ToArray());
+        Assert.Contains(scenario.Tenant, tenants);
+        Assert.Equal(tenants.Order(StringComparer.Ordinal), tenants);
+    }
+
+    [Fact]
+    public async Task Registering_agents_publishing_and_pausing_register_the_tenant_once()
+    {
+        var byAgent = new Scenario(mesh.Operator, mesh.Client);
+        var byPolicy = new Scenario(mesh.Operator, mesh.Client);
+        var byPause = new Scenario(mesh.Operator, mesh.Client);
+        await byAgent.RegisterAsync("a");
+        await byAgent.RegisterAsync("b");
+        await byPolicy.PublishAsync(TestPolicies.AllowAll);
+        await byPause.TenantGrain.Pause("drill");
+        await byPause.TenantGrain.Pause("again");
+
+        var tenants = await TenantRegistry.ListAsync(mesh.Operator);
+
+        Assert.Single(tenants, byAgent.Tenant);
+        Assert.Single(tenants, byPolicy.Tenant);
+        Assert.Single(tenants, byPause.Tenant);
+    }
+
+    [Fact]
+    public async Task The_registry_holds_only_tenant_ids_and_a_tenants_index_only_its_own_ids()
+    {
+        var registry = mesh.Operator.GetGrain<ITenantIndexGrain>(ITenantIndexGrain.KeyFor(ITenantIndexGrain.RegistryOwner, ITenantIndexGrain.Tenants, "acme/bot"));
+        var index = mesh.Operator.GetGrain<ITenantIndexGrain>(ITenantIndexGrain.KeyFor("acme", ITenantIndexGrain.Credentials, "acme"));
+
+        var notATenant = await Assert.ThrowsAsync<MeshException>(() => registry.Add("acme/bot"));
+        var bareTenant = await Assert.ThrowsAsync<MeshException>(() => index.Add("acme"));
+
+        Assert.Equal(MeshErrorCode.InvalidArgument, notATenant.Code);
+        Assert.Equal(MeshErrorCode.InvalidArgument, bareTenant.Code);
+        Assert.False(MeshKey.IsValidTenant(ITenantIndexGrain.RegistryOwner));
     }
 }

@@ -17,8 +17,11 @@ public sealed class AuthorizationMatrixTests(ApiFixture api)
         const string ReadApprovals = "admin,operator,approver,auditor";
         const string Vote = "admin,approver";
         const string Admin = "admin";
+        const string AnyToken = "admin,operator,approver,auditor";
         return new()
         {
+            { "GET", "v1/me", null, Json, AnyToken },
+            { "GET", "v1/tenants", null, Json, Read },
             { "GET", "v1/tenants/matrix", null, Json, Read },
             { "POST", "v1/tenants/matrix/pause", "{}", Json, Operate },
             { "POST", "v1/tenants/matrix/resume", null, Json, Operate },
@@ -26,18 +29,22 @@ public sealed class AuthorizationMatrixTests(ApiFixture api)
             { "GET", "v1/tenants/matrix/agents", null, Json, Read },
             { "POST", "v1/agents", "{\"agentId\":\"matrix/a\"}", Json, Operate },
             { "GET", "v1/agents/matrix/a", null, Json, Read },
+            { "GET", "v1/agents/matrix/a/decisions", null, Json, ReadApprovals },
             { "POST", "v1/agents/matrix/a/pause", "{}", Json, Operate },
             { "POST", "v1/agents/matrix/a/quarantine", "{}", Json, Operate },
             { "POST", "v1/agents/matrix/a/resume", null, Json, Operate },
             { "POST", "v1/agents/matrix/a/token", null, Json, Operate },
             { "POST", "v1/credentials", "{\"credentialId\":\"matrix/c\",\"scopes\":[{\"tools\":[\"git\"]}]}", Json, Operate },
             { "GET", "v1/credentials/matrix/c", null, Json, Read },
+            { "GET", "v1/tenants/matrix/credentials", null, Json, Read },
             { "POST", "v1/credentials/matrix/c/suspend", "{}", Json, Operate },
             { "POST", "v1/credentials/matrix/c/resume", null, Json, Operate },
             { "POST", "v1/credentials/matrix/c/rotate", null, Json, Operate },
             { "POST", "v1/credentials/matrix/c/revoke", "{}", Json, Operate },
             { "GET", "v1/tenants/matrix/approvals", null, Json, ReadApprovals },
+            { "GET", "v1/approvals", null, Json, ReadApprovals },
             { "GET", "v1/approvals/matrix/apr-1", null, Json, ReadApprovals },
+            { "GET", "v1/approvals/matrix/apr-1/you", null, Json, ReadApprovals },
             { "POST", "v1/approvals/matrix/apr-1/votes", "{\"approve\":true}", Json, Vote },
             { "GET", "v1/emergency-stop", null, Json, Read },
             { "POST", "v1/emergency-stop", "{}", Json, Operate },

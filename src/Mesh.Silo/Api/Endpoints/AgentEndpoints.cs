@@ -1,14 +1,23 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
 using Mesh.Contracts.Agents;
+using Mesh.Contracts.Audit;
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Tenants;
+using Mesh.Grains.Audit;
 using Mesh.Silo.Api.Auth;
 using Mesh.Silo.Api.Http;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Mesh.Silo.Api.Endpoints;
 
-/// <summary>Agents: register (returns the agent token once), list, show, pause, resume, quarantine, rotate token.</summary>
+/// <summary>Agents: register (returns the agent token once), list, show, recent decisions, pause, resume, quarantine, rotate token.</summary>
 internal static class AgentEndpoints
 {
+    private const int DefaultDecisions = 20;
+    private const int MaxDecisions = 100;
+    private static readonly string[] DecisionParameters = ["limit"];
+
     public static void Map(RouteGroupBuilder v1)
     {
         v1.MapPost("/agents", RegisterAsync).RequireAuthorization(ApiPolicies.Operate)
@@ -18,6 +27,10 @@ internal static class AgentEndpoints
             .WithSummary("List a tenant's agents.").Produces<AgentInfo[]>();
         v1.MapGet("/agents/{tenant}/{name}", GetAsync).RequireAuthorization(ApiPolicies.Read)
             .WithSummary("Show an agent.").Produces<AgentInfo>();
+        // Approvers may read it: whoever votes on a request should see what the agent has been doing.
+        v1.MapGet("/agents/{tenant}/{name}/decisions", DecisionsAsync).RequireAuthorization(ApiPolicies.ReadApprovals)
+            .WithSummary("The agent's most recent decisions from the audit trail, newest first (limit 1-100, default 20); never arguments or evidence.")
+            .Produces<RecentDecisionView[]>();
         v1.MapPost("/agents/{tenant}/{name}/pause", (string tenant, string name, HttpRequest request, IGrainFactory grains) =>
             WithReasonAsync(request, reason => Agent(grains, tenant, name).Pause(reason))).RequireAuthorization(ApiPolicies.Operate)
             .WithSummary("Pause an agent: every decision is denied agent_paused.").WithRequestBody<ReasonBody>("application/json").Produces<AgentInfo>();
@@ -56,11 +69,95 @@ internal static class AgentEndpoints
         return Results.Ok(infos.Where(i => i.Status != AgentStatus.Unregistered));
     }
 
-    private static async Task<IResult> GetAsync(string tenant, string name, IGrainFactory grains)
+    private static async Task<IResult> GetAsync(string tenant, string name, IGrainFactory grains) =>
+        Results.Ok(await RegisteredAsync(grains, tenant, name));
+
+    private static async Task<AgentInfo> RegisteredAsync(IGrainFactory grains, string tenant, string name)
     {
         var info = await Agent(grains, tenant, name).GetInfo();
         return info.Status == AgentStatus.Unregistered
             ? throw new MeshException(MeshErrorCode.NotFound, $"No agent '{info.AgentId}' is registered.")
-            : Results.Ok(info);
+            : info;
+    }
+
+    private static async Task<IResult> DecisionsAsync(string tenant, string name, HttpRequest request, IGrainFactory grains, [FromServices] IAuditStore store)
+    {
+        AuditEndpoints.RefuseUnknown(request, DecisionParameters);
+        var limit = AuditEndpoints.Single(request, "limit") is { } text
+            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed is >= 1 and <= MaxDecisions
+                ? parsed
+                : throw AuditEndpoints.Invalid($"limit '{text}' must be a whole number from 1 to {MaxDecisions}.")
+            : DefaultDecisions;
+        var agent = await RegisteredAsync(grains, tenant, name);
+
+        // An agent's decisions are the decision records of its own stream.
+        var query = new AuditQuery { Stream = agent.AgentId, Kinds = [AuditKind.Decision], NewestFirst = true, Limit = limit };
+        var decisions = new List<RecentDecisionView>(limit);
+        try
+        {
+            await foreach (var row in store.QueryAsync(query, request.HttpContext.RequestAborted))
+            {
+                decisions.Add(RecentDecisionView.From(row));
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new MeshException(MeshErrorCode.Unavailable, $"The audit store ({store.Name}) could not be read: {ex.Message}");
+        }
+
+        return Results.Ok(decisions);
+    }
+}
+
+/// <summary>
+/// One recent decision as the console lists it: what was asked and what was decided, from the hashed record. Never
+/// the arguments or evidence; every field is present, null when the record has none.
+/// </summary>
+internal sealed record RecentDecisionView
+{
+    public required DateTimeOffset Time { get; init; }
+    public required string AuditId { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? RequestId { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Tool { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Operation { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Target { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Effect { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Reason { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? RuleId { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? ApprovalId { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Message { get; init; }
+
+    internal static RecentDecisionView From(AuditRow row)
+    {
+        AuditRecord record;
+        try
+        {
+            record = AuditCodec.Decode(row.Body);
+        }
+        catch (AuditFormatException ex)
+        {
+            // The search columns are not trusted, so only where the record is and that it cannot be read.
+            return new RecentDecisionView
+            {
+                Time = row.Time,
+                AuditId = row.RecordId,
+                Message = $"The stored record cannot be read ({ex.Message}); run the audit verification.",
+            };
+        }
+
+        return new RecentDecisionView
+        {
+            Time = record.Time,
+            AuditId = record.Id,
+            RequestId = record.RequestId,
+            Tool = record.Request?.Tool,
+            Operation = record.Request?.Operation,
+            Target = record.Request?.Target,
+            Effect = record.Effect,
+            Reason = record.Reason,
+            RuleId = record.RuleId,
+            ApprovalId = record.ApprovalId,
+            Message = record.Message,
+        };
     }
 }

@@ -249,7 +249,8 @@ internal static partial class AuditEndpoints
         };
     }
 
-    private static void RefuseUnknown(HttpRequest request, string[] allowed)
+    /// <summary>Refuses (400) any query parameter not in <paramref name="allowed"/>, so a typo never silently widens a request.</summary>
+    internal static void RefuseUnknown(HttpRequest request, string[] allowed)
     {
         foreach (var key in request.Query.Keys)
         {
@@ -263,7 +264,7 @@ internal static partial class AuditEndpoints
     }
 
     /// <summary>A single-valued parameter; absent or empty is null, given twice is refused.</summary>
-    private static string? Single(HttpRequest request, string name)
+    internal static string? Single(HttpRequest request, string name)
     {
         var values = request.Query[name];
         if (values.Count > 1)
@@ -302,7 +303,7 @@ internal static partial class AuditEndpoints
             ? stream
             : throw ApiProblem.BadRequest("invalid_id", $"'{stream}' is not an audit stream: an agent id (tenant/name), a tenant id, or {AuditText.SystemStream}.");
 
-    private static ApiProblem Invalid(string detail) => ApiProblem.BadRequest("invalid_argument", detail);
+    internal static ApiProblem Invalid(string detail) => ApiProblem.BadRequest("invalid_argument", detail);
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d{1,7})?)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?$", RegexOptions.CultureInvariant)]
     private static partial Regex IsoTime();

@@ -1,11 +1,12 @@
 using Mesh.Contracts.Credentials;
 using Mesh.Contracts.Errors;
+using Mesh.Contracts.Tenants;
 using Mesh.Silo.Api.Auth;
 using Mesh.Silo.Api.Http;
 
 namespace Mesh.Silo.Api.Endpoints;
 
-/// <summary>Credentials: issue, show, suspend, resume, revoke, rotate.</summary>
+/// <summary>Credentials: issue, list a tenant's, show, suspend, resume, revoke, rotate.</summary>
 internal static class CredentialEndpoints
 {
     public static void Map(RouteGroupBuilder v1)
@@ -13,6 +14,8 @@ internal static class CredentialEndpoints
         v1.MapPost("/credentials", IssueAsync).RequireAuthorization(ApiPolicies.Operate)
             .WithSummary("Issue a credential with scopes and an optional expiry.")
             .WithRequestBody<IssueCredentialBody>("application/json").Produces<CredentialInfo>(StatusCodes.Status201Created);
+        v1.MapGet("/tenants/{tenant}/credentials", ListAsync).RequireAuthorization(ApiPolicies.Read)
+            .WithSummary("List a tenant's issued credentials (any status), sorted by id.").Produces<CredentialInfo[]>();
         v1.MapGet("/credentials/{tenant}/{name}", GetAsync).RequireAuthorization(ApiPolicies.Read)
             .WithSummary("Show a credential.").Produces<CredentialInfo>();
         v1.MapPost("/credentials/{tenant}/{name}/suspend", (string tenant, string name, HttpRequest request, IGrainFactory grains) =>
@@ -37,6 +40,14 @@ internal static class CredentialEndpoints
         var id = RouteIds.Key(body.CredentialId, "credential");
         var info = await grains.GetGrain<ICredentialGrain>(id).Issue(body.ToSpec());
         return Results.Created($"/v1/credentials/{id}", info);
+    }
+
+    private static async Task<IResult> ListAsync(string tenant, IGrainFactory grains)
+    {
+        var ids = await grains.GetGrain<ITenantGrain>(RouteIds.Tenant(tenant)).ListCredentials();
+        var infos = await Task.WhenAll(ids.Select(id => grains.GetGrain<ICredentialGrain>(id).GetInfo()));
+        // Indexed before it is issued: an issue that failed half-way leaves an id that was never issued.
+        return Results.Ok(infos.Where(i => i.Status != CredentialStatus.Unknown));
     }
 
     private static async Task<IResult> GetAsync(string tenant, string name, IGrainFactory grains)

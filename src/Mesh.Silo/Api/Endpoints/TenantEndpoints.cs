@@ -1,15 +1,18 @@
 using Mesh.Contracts.Fleet;
 using Mesh.Contracts.Tenants;
+using Mesh.Grains.Tenants;
 using Mesh.Silo.Api.Auth;
 using Mesh.Silo.Api.Http;
 
 namespace Mesh.Silo.Api.Endpoints;
 
-/// <summary>Tenants (show, pause, resume, publish a policy) and the fleet-wide emergency stop.</summary>
+/// <summary>Tenants (list, show, pause, resume, publish a policy) and the fleet-wide emergency stop.</summary>
 internal static class TenantEndpoints
 {
     public static void Map(RouteGroupBuilder v1)
     {
+        v1.MapGet("/tenants", ListAsync).RequireAuthorization(ApiPolicies.Read)
+            .WithSummary("List every known tenant (one with an agent, a credential, a policy or a pause), sorted by id.").Produces<TenantInfo[]>();
         v1.MapGet("/tenants/{tenant}", async (string tenant, IGrainFactory grains) =>
             Results.Ok(await Tenant(grains, tenant).GetInfo())).RequireAuthorization(ApiPolicies.Read)
             .WithSummary("Show a tenant: pause state, active policy version, agent count.").Produces<TenantInfo>();
@@ -28,6 +31,12 @@ internal static class TenantEndpoints
         v1.MapDelete("/emergency-stop", async (IGrainFactory grains) =>
             Results.Ok(await Fleet(grains).ReleaseEmergencyStop())).RequireAuthorization(ApiPolicies.Operate)
             .WithSummary("Release the emergency stop.").Produces<FleetStatus>();
+    }
+
+    private static async Task<IResult> ListAsync(IGrainFactory grains)
+    {
+        var tenants = await TenantRegistry.ListAsync(grains);
+        return Results.Ok(await Task.WhenAll(tenants.Select(t => Tenant(grains, t).GetInfo())));
     }
 
     private static ITenantGrain Tenant(IGrainFactory grains, string tenant) => grains.GetGrain<ITenantGrain>(RouteIds.Tenant(tenant));
