@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Serialization;
 using Mesh.Contracts.Agents;
 using Mesh.Contracts.Audit;
@@ -82,12 +81,8 @@ internal static class AgentEndpoints
 
     private static async Task<IResult> DecisionsAsync(string tenant, string name, HttpRequest request, IGrainFactory grains, [FromServices] IAuditStore store)
     {
-        AuditEndpoints.RefuseUnknown(request, DecisionParameters);
-        var limit = AuditEndpoints.Single(request, "limit") is { } text
-            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed is >= 1 and <= MaxDecisions
-                ? parsed
-                : throw AuditEndpoints.Invalid($"limit '{text}' must be a whole number from 1 to {MaxDecisions}.")
-            : DefaultDecisions;
+        QueryParameters.RefuseUnknown(request, DecisionParameters);
+        var limit = QueryParameters.Limit(request, MaxDecisions, DefaultDecisions);
         var agent = await RegisteredAsync(grains, tenant, name);
 
         // An agent's decisions are the decision records of its own stream.

@@ -35,8 +35,8 @@ internal static class ApprovalEndpoints
 
     private static async Task<IResult> InboxAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, TimeProvider time)
     {
-        AuditEndpoints.RefuseUnknown(request, InboxParameters);
-        ImmutableArray<string> tenants = AuditEndpoints.Single(request, "tenant") is { } one ? [RouteIds.Tenant(one)] : await TenantRegistry.ListAsync(grains);
+        QueryParameters.RefuseUnknown(request, InboxParameters);
+        ImmutableArray<string> tenants = QueryParameters.Single(request, "tenant") is { } one ? [RouteIds.Tenant(one)] : await TenantRegistry.ListAsync(grains);
         var pending = await Task.WhenAll(tenants.Select(t => grains.GetGrain<ITenantGrain>(t).ListPendingApprovals()));
         var items = await Task.WhenAll(pending.SelectMany(ids => ids).Select(id => InboxItemAsync(user, grains.GetGrain<IApprovalGrain>(id))));
         var oldestFirst = items.OfType<InboxItem>().OrderBy(i => i.Approval.OpenedAt).ThenBy(i => i.Approval.ApprovalId, StringComparer.Ordinal);

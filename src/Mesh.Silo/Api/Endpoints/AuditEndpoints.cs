@@ -21,6 +21,13 @@ namespace Mesh.Silo.Api.Endpoints;
 /// </summary>
 internal static partial class AuditEndpoints
 {
+    // Short names for the strict query parameter readers every audit endpoint uses.
+    private static void RefuseUnknown(HttpRequest request, string[] allowed) => QueryParameters.RefuseUnknown(request, allowed);
+
+    private static string? Single(HttpRequest request, string name) => QueryParameters.Single(request, name);
+
+    private static ApiProblem Invalid(string detail) => QueryParameters.Invalid(detail);
+
     /// <summary>The media type of tail and export: one JSON record per line.</summary>
     public const string NdJson = "application/x-ndjson";
 
@@ -32,7 +39,7 @@ internal static partial class AuditEndpoints
     private const int FlushEvery = 256;
 
     private static readonly string[] FilterParameters = ["tenant", "agent", "stream", "requestId", "from", "to", "kind", "effect", "reason"];
-    private static readonly string[] QueryParameters = [.. FilterParameters, "after", "limit", "order"];
+    private static readonly string[] SearchParameters = [.. FilterParameters, "after", "limit", "order"];
     private static readonly string[] StreamParameters = [.. FilterParameters, "after"];
     private static readonly string[] Effects = ["allow", "deny", "require_approval"];
 
@@ -61,12 +68,8 @@ internal static partial class AuditEndpoints
 
     private static async Task<IResult> QueryAsync(HttpRequest request, [FromServices] IAuditStore store)
     {
-        var query = Filters(request, QueryParameters);
-        var limit = Single(request, "limit") is { } text
-            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed is >= 1 and <= AuditQuery.MaxLimit
-                ? parsed
-                : throw Invalid($"limit '{text}' must be a whole number from 1 to {AuditQuery.MaxLimit}.")
-            : 100;
+        var query = Filters(request, SearchParameters);
+        var limit = QueryParameters.Limit(request, AuditQuery.MaxLimit, 100);
         var newestFirst = Single(request, "order") switch
         {
             null or "asc" => false,
@@ -249,32 +252,6 @@ internal static partial class AuditEndpoints
         };
     }
 
-    /// <summary>Refuses (400) any query parameter not in <paramref name="allowed"/>, so a typo never silently widens a request.</summary>
-    internal static void RefuseUnknown(HttpRequest request, string[] allowed)
-    {
-        foreach (var key in request.Query.Keys)
-        {
-            if (!allowed.Contains(key, StringComparer.Ordinal))
-            {
-                throw Invalid(allowed.Length == 0
-                    ? $"Unknown query parameter '{key}': this endpoint takes none."
-                    : $"Unknown query parameter '{key}'; use {string.Join(", ", allowed)} (names are case-sensitive).");
-            }
-        }
-    }
-
-    /// <summary>A single-valued parameter; absent or empty is null, given twice is refused.</summary>
-    internal static string? Single(HttpRequest request, string name)
-    {
-        var values = request.Query[name];
-        if (values.Count > 1)
-        {
-            throw Invalid($"{name} is given {values.Count} times; give it once.");
-        }
-
-        return string.IsNullOrEmpty(values.ToString()) ? null : values.ToString();
-    }
-
     private static long? After(HttpRequest request) => Single(request, "after") is { } text
         ? long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var after) ? after : throw Invalid($"after '{text}' must be a cursor: a record's cursor, or 0 for the beginning.")
         : null;
@@ -302,8 +279,6 @@ internal static partial class AuditEndpoints
         stream == AuditText.SystemStream || MeshKey.IsValidTenant(stream) || MeshKey.TryParse(stream, out _, out _)
             ? stream
             : throw ApiProblem.BadRequest("invalid_id", $"'{stream}' is not an audit stream: an agent id (tenant/name), a tenant id, or {AuditText.SystemStream}.");
-
-    internal static ApiProblem Invalid(string detail) => ApiProblem.BadRequest("invalid_argument", detail);
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d{1,7})?)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?$", RegexOptions.CultureInvariant)]
     private static partial Regex IsoTime();
