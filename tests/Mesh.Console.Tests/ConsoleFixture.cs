@@ -45,6 +45,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
             Tokens[person] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
         }
 
+        // Two cores run every test assembly at once in CI: give assertions the same patience as actions.
+        Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium.Require(), Headless = true });
     }
