@@ -39,10 +39,24 @@ public sealed class ScreenshotTests(ConsoleFixture fixture)
     [BrowserFact]
     public async Task Screenshots_of_the_main_pages()
     {
-        var folder = Environment.GetEnvironmentVariable("MESH_SCREENSHOTS") is { Length: > 0 } configured
-            ? Path.GetFullPath(configured)
-            : Directory.CreateTempSubdirectory("mesh-screenshots-").FullName;
+        var configured = Environment.GetEnvironmentVariable("MESH_SCREENSHOTS") is { Length: > 0 } path ? Path.GetFullPath(path) : null;
+        var folder = configured ?? Directory.CreateTempSubdirectory("mesh-screenshots-").FullName;
         Directory.CreateDirectory(folder);
+        try
+        {
+            await CaptureAsync(folder);
+        }
+        finally
+        {
+            if (configured is null)
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    private async Task CaptureAsync(string folder)
+    {
         await using var mesh = await EmbeddedMesh.StartAsync();
         var tokens = await SetUpFleetAsync(mesh);
 
