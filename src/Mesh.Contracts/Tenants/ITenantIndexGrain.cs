@@ -4,14 +4,21 @@ namespace Mesh.Contracts.Tenants;
 
 /// <summary>
 /// One shard of a tenant's index of agents, credentials or pending approvals (key <c>tenant/agents-NN</c>,
-/// <c>tenant/credentials-NN</c>, <c>tenant/approvals-NN</c>), or of the fleet-wide registry of tenants (key
-/// <c>_mesh/tenants-NN</c>, see <see cref="RegistryOwner"/>). Sharded, so registering many agents or opening many approvals never rewrites one
+/// <c>tenant/credentials-NN</c>, <c>tenant/approvals-NN</c>), or of a fleet-wide registry: every tenant
+/// (<c>_mesh/tenants-NN</c>) and every pending approval of every tenant (<c>_mesh/approvals-NN</c>), see
+/// <see cref="RegistryOwner"/>. Sharded, so registering many agents or opening many approvals never rewrites one
 /// ever-growing state, and never queues behind the tenant grain that every decision reads.
 /// </summary>
 public interface ITenantIndexGrain : IGrainWithStringKey
 {
     /// <summary>Shards per tenant and kind.</summary>
     public const int Shards = 256;
+
+    /// <summary>
+    /// Shards of each fleet-wide registry. Fewer than a tenant index has: a registry is listed whole on every refresh of
+    /// the console (16 calls, not 256), and what it holds (tenant ids, pending approvals) is small.
+    /// </summary>
+    public const int RegistryShards = 16;
 
     /// <summary>Index of agents.</summary>
     public const string Agents = "agents";
@@ -23,6 +30,7 @@ public interface ITenantIndexGrain : IGrainWithStringKey
     public const string Credentials = "credentials";
 
     /// <summary>The registry of tenants; only under <see cref="RegistryOwner"/>, its ids are tenant ids.</summary>
+    /// <remarks>Under <see cref="RegistryOwner"/>, <see cref="Approvals"/> is the registry of every tenant's pending approvals.</remarks>
     public const string Tenants = "tenants";
 
     /// <summary>
@@ -43,6 +51,9 @@ public interface ITenantIndexGrain : IGrainWithStringKey
 
     /// <summary>The shard key an id belongs to.</summary>
     public static string KeyFor(string tenant, string kind, string id) => KeyOf(tenant, kind, (int)(StableHash(id) % Shards));
+
+    /// <summary>The registry shard key an id belongs to (<paramref name="kind"/>: <see cref="Tenants"/> or <see cref="Approvals"/>).</summary>
+    public static string RegistryKeyFor(string kind, string id) => KeyOf(RegistryOwner, kind, (int)(StableHash(id) % RegistryShards));
 
     /// <summary>The key of one shard.</summary>
     public static string KeyOf(string tenant, string kind, int shard) => $"{tenant}/{kind}-{shard:D2}";

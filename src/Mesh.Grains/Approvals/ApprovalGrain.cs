@@ -6,6 +6,7 @@ using Mesh.Contracts.Errors;
 using Mesh.Contracts.Keys;
 using Mesh.Contracts.Tenants;
 using Mesh.Grains.Hosting;
+using Mesh.Grains.Tenants;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.Grains.Approvals;
@@ -276,12 +277,13 @@ internal sealed partial class ApprovalGrain(
         // current call, never on it.
         ScheduleReminderSync();
 
-        // Keep the tenant's inbox of pending approvals current: in on open, out once decided.
+        // Keep the tenant's inbox of pending approvals, and the fleet-wide one, current: in on open, out once decided.
         var pending = state.State.Status == ApprovalStatus.Pending;
         if (!pending || state.State.Revision == 1)
         {
             var index = GrainFactory.GetGrain<ITenantIndexGrain>(ITenantIndexGrain.KeyFor(MeshKey.TenantOf(ApprovalId)!, ITenantIndexGrain.Approvals, ApprovalId));
-            await (pending ? index.Add(ApprovalId) : index.Remove(ApprovalId));
+            var registry = TenantRegistry.PendingApprovalShard(GrainFactory, ApprovalId);
+            await Task.WhenAll(pending ? index.Add(ApprovalId) : index.Remove(ApprovalId), pending ? registry.Add(ApprovalId) : registry.Remove(ApprovalId));
         }
     }
 

@@ -13,11 +13,12 @@ internal sealed class TenantIndexState
     [Id(0)] public HashSet<string> Ids { get; set; } = new(StringComparer.Ordinal);
 }
 
-/// <summary>One shard of a tenant's index of agents, credentials or pending approvals, or of the registry of tenants.</summary>
+/// <summary>One shard of a tenant's index of agents, credentials or pending approvals, or of a fleet-wide registry.</summary>
 internal sealed class TenantIndexGrain(
     [PersistentState("tenant-index", MeshStorage.ProviderName)] IPersistentState<TenantIndexState> state) : Grain, ITenantIndexGrain
 {
-    private const string RegistryPrefix = ITenantIndexGrain.RegistryOwner + "/" + ITenantIndexGrain.Tenants + "-";
+    private const string TenantRegistryPrefix = ITenantIndexGrain.RegistryOwner + "/" + ITenantIndexGrain.Tenants + "-";
+    private const string ApprovalRegistryPrefix = ITenantIndexGrain.RegistryOwner + "/" + ITenantIndexGrain.Approvals + "-";
 
     public async Task Add(string id)
     {
@@ -39,13 +40,20 @@ internal sealed class TenantIndexGrain(
 
     public Task<ImmutableArray<string>> List() => Task.FromResult(state.State.Ids.ToImmutableArray());
 
-    // A tenant's shard holds only that tenant's ids; a registry shard holds only tenant ids.
+    // A tenant's shard holds only that tenant's ids; the tenant registry only tenant ids; the approval registry only
+    // approval ids (tenant/name) of any tenant.
     private void EnsureSameTenant(string id)
     {
         var key = this.GetPrimaryKeyString();
-        if (key.StartsWith(RegistryPrefix, StringComparison.Ordinal))
+        if (key.StartsWith(TenantRegistryPrefix, StringComparison.Ordinal))
         {
             MeshException.ThrowIfInvalid(MeshKey.IsValidTenant(id), $"'{id}' is not a tenant id, so it cannot join the registry of tenants.");
+            return;
+        }
+
+        if (key.StartsWith(ApprovalRegistryPrefix, StringComparison.Ordinal))
+        {
+            MeshException.ThrowIfInvalid(MeshKey.TryParse(id, out _, out _), $"'{id}' is not an approval id (tenant/name), so it cannot join the registry of pending approvals.");
             return;
         }
 

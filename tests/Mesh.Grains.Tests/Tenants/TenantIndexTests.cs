@@ -30,6 +30,30 @@ public sealed class TenantIndexTests(MeshCluster mesh)
     }
 
     [Fact]
+    public async Task The_fleet_wide_registry_holds_every_tenants_pending_approvals_until_they_are_decided()
+    {
+        var acme = new Scenario(mesh.Operator, mesh.Client);
+        var globex = new Scenario(mesh.Operator, mesh.Client);
+        var asks = TestPolicies.Of("  - id: ask\n    effect: require_approval\n    approval: { groups: [ops] }\n");
+        await acme.PublishAsync(asks);
+        await globex.PublishAsync(asks);
+        var fromAcme = await (await acme.RegisterAsync("a")).DecideAsync("deploy", "run", "prod");
+        var fromGlobex = await (await globex.RegisterAsync("g")).DecideAsync("deploy", "run", "prod");
+
+        var pending = await TenantRegistry.ListPendingApprovalsAsync(mesh.Operator);
+        await mesh.Operator.GetGrain<IApprovalGrain>(fromAcme.ApprovalId!).Vote(new ApprovalVote { ApproverId = "sam", ApproverGroups = ["ops"], Approve = false });
+        var afterDeny = await TenantRegistry.ListPendingApprovalsAsync(mesh.Operator);
+        var registry = mesh.Operator.GetGrain<ITenantIndexGrain>(ITenantIndexGrain.RegistryKeyFor(ITenantIndexGrain.Approvals, "acme"));
+        var notAnApproval = await Assert.ThrowsAsync<MeshException>(() => registry.Add("acme"));
+
+        Assert.Contains(fromAcme.ApprovalId!, pending);
+        Assert.Contains(fromGlobex.ApprovalId!, pending);
+        Assert.DoesNotContain(fromAcme.ApprovalId!, afterDeny);
+        Assert.Contains(fromGlobex.ApprovalId!, afterDeny);
+        Assert.Equal(MeshErrorCode.InvalidArgument, notAnApproval.Code);
+    }
+
+    [Fact]
     public async Task Issued_credentials_are_listed_and_their_tenant_registered_before_the_issue_returns()
     {
         var scenario = new Scenario(mesh.Operator, mesh.Client);
@@ -67,7 +91,7 @@ public sealed class TenantIndexTests(MeshCluster mesh)
     [Fact]
     public async Task The_registry_holds_only_tenant_ids_and_a_tenants_index_only_its_own_ids()
     {
-        var registry = mesh.Operator.GetGrain<ITenantIndexGrain>(ITenantIndexGrain.KeyFor(ITenantIndexGrain.RegistryOwner, ITenantIndexGrain.Tenants, "acme/bot"));
+        var registry = mesh.Operator.GetGrain<ITenantIndexGrain>(ITenantIndexGrain.RegistryKeyFor(ITenantIndexGrain.Tenants, "acme/bot"));
         var index = mesh.Operator.GetGrain<ITenantIndexGrain>(ITenantIndexGrain.KeyFor("acme", ITenantIndexGrain.Credentials, "acme"));
 
         var notATenant = await Assert.ThrowsAsync<MeshException>(() => registry.Add("acme/bot"));

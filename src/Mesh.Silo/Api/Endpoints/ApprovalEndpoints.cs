@@ -36,9 +36,11 @@ internal static class ApprovalEndpoints
     private static async Task<IResult> InboxAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, TimeProvider time)
     {
         QueryParameters.RefuseUnknown(request, InboxParameters);
-        ImmutableArray<string> tenants = QueryParameters.Single(request, "tenant") is { } one ? [RouteIds.Tenant(one)] : await TenantRegistry.ListAsync(grains);
-        var pending = await Task.WhenAll(tenants.Select(t => grains.GetGrain<ITenantGrain>(t).ListPendingApprovals()));
-        var items = await Task.WhenAll(pending.SelectMany(ids => ids).Select(id => InboxItemAsync(user, grains.GetGrain<IApprovalGrain>(id))));
+        // Every tenant's: the fleet-wide registry of pending approvals (a few shards), not every tenant's own index.
+        var pending = QueryParameters.Single(request, "tenant") is { } one
+            ? await grains.GetGrain<ITenantGrain>(RouteIds.Tenant(one)).ListPendingApprovals()
+            : await TenantRegistry.ListPendingApprovalsAsync(grains);
+        var items = await Task.WhenAll(pending.Select(id => InboxItemAsync(user, grains.GetGrain<IApprovalGrain>(id))));
         var oldestFirst = items.OfType<InboxItem>().OrderBy(i => i.Approval.OpenedAt).ThenBy(i => i.Approval.ApprovalId, StringComparer.Ordinal);
         return Results.Ok(new ApprovalInbox(time.GetUtcNow(), [.. oldestFirst]));
     }
