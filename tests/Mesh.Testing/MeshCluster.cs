@@ -71,7 +71,7 @@ public sealed class MeshCluster : IAsyncLifetime, IAsyncDisposable
 
     /// <summary>The silo an (active) grain lives on.</summary>
     public async Task<SiloAddress?> SiloOfAsync(IAddressable grain) =>
-        await Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
+        await Operator.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
 
     /// <summary>
     /// Moves active grains so that grain <c>i</c> lives on silo <c>i mod silos</c>: a test can then prove a rule holds
@@ -96,7 +96,7 @@ public sealed class MeshCluster : IAsyncLifetime, IAsyncDisposable
     private async Task<bool> IsActiveOnAsync(IAddressable grain, SiloAddress silo)
     {
         var id = grain.GetGrainId();
-        var activations = await Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics(hostsIds: [silo]);
+        var activations = await Operator.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics(hostsIds: [silo]);
         return activations.Any(a => a.GrainId == id);
     }
 

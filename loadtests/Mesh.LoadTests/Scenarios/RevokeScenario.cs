@@ -101,15 +101,22 @@ internal static class RevokeScenario
         CredentialId = credential,
     };
 
-    // One probe agent per silo, found by where the agents' activations live.
+    // One probe agent per silo, found by where the agents' activations live. Only a silo may ask that, so against a
+    // mesh this tool attached to (no silo in this process) the probes are the first agents, four per silo: placement
+    // spreads them, though no one can check that every silo has one.
     private static async Task<List<(string Agent, string Token)>> FindProbesAsync(LoadTarget target, string[] agents, string[] tokens, string credential, CancellationToken cancellationToken)
     {
-        var management = target.Client.GetGrain<IManagementGrain>(0);
+        if (target.SiloGrains is not { } grains)
+        {
+            return [.. Enumerable.Range(0, Math.Min(agents.Length, 4 * target.SiloCount)).Select(i => (agents[i], tokens[i]))];
+        }
+
+        var management = grains.GetGrain<IManagementGrain>(0);
         var bySilo = new Dictionary<string, (string, string)>();
         for (var i = 0; i < Math.Min(agents.Length, 256) && bySilo.Count < target.SiloCount; i++)
         {
             await target.Gate.CheckAsync(Request(agents[i], tokens[i], credential, $"probe-find-{i}"), cancellationToken);
-            var silo = await management.GetActivationAddress(target.Client.GetGrain<IAgentGrain>(agents[i]));
+            var silo = await management.GetActivationAddress(grains.GetGrain<IAgentGrain>(agents[i]));
             if (silo is not null)
             {
                 bySilo.TryAdd(silo.ToString(), (agents[i], tokens[i]));

@@ -46,6 +46,12 @@ internal sealed class LoadTarget : IAsyncDisposable
     public int SiloCount { get; }
 
     /// <summary>
+    /// The grain factory of a silo in this process (embedded targets), or null for a mesh this tool attached to: only
+    /// a silo may ask the management grain where activations live; Orleans clients are refused.
+    /// </summary>
+    public IGrainFactory? SiloGrains => _silos.Count > 0 ? _silos[0].Services.GetRequiredService<IGrainFactory>() : null;
+
+    /// <summary>
     /// Starts <paramref name="silos"/> silos in this process (one embedded cluster) with <paramref name="storage"/>
     /// (memory or sqlite) and audit <paramref name="audit"/> (durable, async, off), and connects.
     /// </summary>

@@ -6,9 +6,17 @@ using Mesh.Contracts.Security;
 
 namespace Mesh.Grains.Security;
 
-/// <summary>Which grain methods are operator-only: every Mesh contract method without <see cref="RuntimeSurfaceAttribute"/>.</summary>
+/// <summary>
+/// Which grain methods are operator-only: every Mesh contract method without <see cref="RuntimeSurfaceAttribute"/>,
+/// and Orleans' own silo-facing interfaces a client has no business calling.
+/// </summary>
 internal static class OperatorMethods
 {
+    // The management grain lists every activation (agent and tenant ids of the whole fleet) and can force
+    // deactivations or garbage collections; IRemindable is the reminder service's entry point into Mesh grains. Silos
+    // use both (stamped like any operator call); an Orleans client connected to a gateway may not.
+    private static readonly Type[] SiloOnlyOrleansInterfaces = [typeof(IManagementGrain), typeof(IRemindable)];
+
     private static readonly Assembly ContractsAssembly = typeof(IAgentGrain).Assembly;
     private static readonly Assembly GrainsAssembly = typeof(OperatorMethods).Assembly;
     // Keyed by interface type and method name: Orleans may hand out a new MethodInfo per call, and reflecting over
@@ -23,7 +31,7 @@ internal static class OperatorMethods
         var type = request.GetInterfaceType();
         if (type.Assembly != ContractsAssembly && type.Assembly != GrainsAssembly)
         {
-            return false;
+            return Array.IndexOf(SiloOnlyOrleansInterfaces, type) >= 0;
         }
 
         return Cache.GetOrAdd((type, request.GetMethodName()), static (_, r) => r.GetMethod().GetCustomAttribute<RuntimeSurfaceAttribute>() is null, request);

@@ -47,6 +47,35 @@ public sealed class OperatorSurfaceTests(MeshCluster mesh)
     }
 
     [Fact]
+    public async Task Client_cannot_list_the_fleets_activations_or_forge_a_reminder_tick_and_silos_still_can()
+    {
+        var scenario = new Scenario(mesh.Operator, mesh.Client);
+        await scenario.PublishAsync(TestPolicies.Of("  - id: ask\n    effect: require_approval\n    approval: { groups: [ops] }\n"));
+        var agent = await scenario.RegisterAsync("bot");
+        var asked = await agent.DecideAsync("deploy", "run", "prod");
+        var tick = new TickStatus(DateTime.UtcNow, TimeSpan.FromMinutes(1), DateTime.UtcNow);
+
+        var refused = new Func<Task>[]
+        {
+            () => mesh.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics(),
+            () => mesh.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(mesh.Client.GetGrain<IAgentGrain>(agent.AgentId)).AsTask(),
+            () => mesh.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero),
+            () => mesh.Client.GetGrain<IApprovalGrain>(asked.ApprovalId!).AsReference<IRemindable>().ReceiveReminder("deadline", tick),
+        };
+
+        foreach (var call in refused)
+        {
+            var error = await Assert.ThrowsAsync<MeshException>(call);
+            Assert.Equal(MeshErrorCode.AccessDenied, error.Code);
+        }
+
+        // The same calls from a silo (stamped as operator calls) are served.
+        Assert.NotEmpty(await mesh.Operator.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true));
+        await mesh.Operator.GetGrain<IApprovalGrain>(asked.ApprovalId!).AsReference<IRemindable>().ReceiveReminder("deadline", tick);
+        Assert.Equal(ApprovalStatus.Pending, (await mesh.Operator.GetGrain<IApprovalGrain>(asked.ApprovalId!).Get()).Status);
+    }
+
+    [Fact]
     public async Task Client_can_call_the_runtime_surface()
     {
         var scenario = new Scenario(mesh.Operator, mesh.Client);
