@@ -30,6 +30,11 @@ public sealed class OtlpCollector : IDisposable
     /// <summary>Whether a request to <paramref name="path"/> carried <paramref name="bytes"/>.</summary>
     public bool Received(string path, byte[] bytes) => _requests.Any(r => r.Path == path && r.Body.AsSpan().IndexOf(bytes) >= 0);
 
+    /// <summary>What arrived so far, by path (for a failure message): "/v1/metrics x12, /v1/traces x3".</summary>
+    public string Summary() => _requests.IsEmpty
+        ? "nothing"
+        : string.Join(", ", _requests.GroupBy(r => r.Path).Select(g => $"{g.Key} x{g.Count()}"));
+
     /// <inheritdoc />
     public void Dispose()
     {

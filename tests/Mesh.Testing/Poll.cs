@@ -4,7 +4,10 @@ namespace Mesh.Testing;
 public static class Poll
 {
     /// <summary>Polls <paramref name="condition"/> until it holds or <paramref name="timeout"/> passes (then throws).</summary>
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    public static Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) => UntilAsync(condition, timeout, () => what);
+
+    /// <summary>Polls, describing what it waited for only on a timeout (so the message can say what was seen by then).</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what)
     {
         var deadline = DateTime.UtcNow + timeout;
         var delay = TimeSpan.FromMilliseconds(5);
@@ -17,7 +20,7 @@ public static class Poll
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#} s waiting for: {what}");
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#} s waiting for: {what()}");
             }
 
             await Task.Delay(delay);
@@ -27,5 +30,9 @@ public static class Poll
 
     /// <summary>Polls a synchronous condition.</summary>
     public static Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what) =>
+        UntilAsync(() => Task.FromResult(condition()), timeout, what);
+
+    /// <summary>Polls a synchronous condition, describing it only on a timeout.</summary>
+    public static Task UntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> what) =>
         UntilAsync(() => Task.FromResult(condition()), timeout, what);
 }

@@ -14,7 +14,34 @@ namespace Mesh.Silo.Tests.Observability;
 [Collection(ActivitySourceCollection.Name)]
 public sealed class OtlpExportTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan ExportDeadline = TimeSpan.FromSeconds(180);
+
+    [Fact]
+    public async Task With_an_endpoint_the_silo_exports_mesh_metrics_and_decision_spans_as_service_mesh_silo()
+    {
+        using var collector = new OtlpCollector();
+        await using var silo = await ObservedSilo.StartAsync(
+            null,
+            "--Mesh:Telemetry:OtlpEndpoint", collector.Endpoint,
+            "--Mesh:Telemetry:OtlpProtocol", "http/protobuf",
+            "--Mesh:Telemetry:DecisionSampleRatio", "1",
+            "--OTEL_METRIC_EXPORT_INTERVAL", "200",
+            "--OTEL_BSP_SCHEDULE_DELAY", "200");
+        var scenario = new Scenario(silo.Grains, silo.Grains);
+        await scenario.PublishAsync(TestPolicies.AllowAll);
+        var agent = await scenario.RegisterAsync("bot");
+        Assert.Equal(Effect.Allow, (await agent.DecideAsync("files", "read", "reports/q3.csv")).Effect);
+
+        // Exports every 200 ms; the generous deadline is for a CI machine running every test assembly on two cores.
+        await Poll.UntilAsync(() => collector.Received("/v1/metrics", MeshTelemetry.Decisions), ExportDeadline, () => $"mesh.decisions to be exported (received: {collector.Summary()})");
+        await Poll.UntilAsync(() => collector.Received("/v1/traces", MeshTelemetry.DecideActivity), ExportDeadline, () => $"a mesh.decide span to be exported (received: {collector.Summary()})");
+        Assert.True(collector.Received("/v1/metrics", MeshTelemetryExtensions.ServiceName));
+        // service.instance.id: the silo's address, as fleet receipts name silos.
+        Assert.True(collector.Received("/v1/metrics", silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToString()));
+        Assert.True(collector.Received("/v1/metrics", MeshTelemetry.ControlViewEpoch));
+        Assert.True(collector.Received("/v1/traces", agent.AgentId));
+        Assert.False(collector.Received("/v1/traces", agent.Token));
+    }
 
     [Fact]
     public async Task Without_an_endpoint_nothing_listens_to_mesh_instruments()
