@@ -16,10 +16,11 @@ public sealed class EmbeddedMesh : IAsyncDisposable
     private readonly bool _ownsDataDir;
     private bool _stopped;
 
-    private EmbeddedMesh(IHost host, string dataDir, int gatewayPort, int httpPort, bool ownsDataDir)
+    private EmbeddedMesh(IHost host, string dataDir, int siloPort, int gatewayPort, int httpPort, bool ownsDataDir)
     {
         _host = host;
         DataDir = dataDir;
+        SiloPort = siloPort;
         GatewayPort = gatewayPort;
         HttpBase = new Uri($"http://127.0.0.1:{httpPort}");
         _ownsDataDir = ownsDataDir;
@@ -46,13 +47,19 @@ public sealed class EmbeddedMesh : IAsyncDisposable
     /// <summary>The data folder (holding <c>mesh.db</c>).</summary>
     public string DataDir { get; }
 
+    /// <summary>The silo-to-silo port (a second silo joins with <c>--primary-silo-port</c> and this port).</summary>
+    public int SiloPort { get; }
+
     /// <summary>The gateway port runtimes connect to.</summary>
     public int GatewayPort { get; }
 
     /// <summary>The silo's own grain factory, for operator calls.</summary>
     public IGrainFactory Operator => _host.Services.GetRequiredService<IGrainFactory>();
 
-    /// <summary>Starts a silo; with <paramref name="dataDir"/> it reuses that folder (a restart), else a new one.</summary>
+    /// <summary>
+    /// Starts a silo; with <paramref name="dataDir"/> it reuses that folder (a restart), else a new one. A second silo of
+    /// the same embedded cluster: the first one's data folder and <c>--primary-silo-port</c> with its <see cref="SiloPort"/>.
+    /// </summary>
     public static async Task<EmbeddedMesh> StartAsync(string? dataDir = null, params string[] extraArgs)
     {
         var owns = dataDir is null;
@@ -60,7 +67,7 @@ public sealed class EmbeddedMesh : IAsyncDisposable
         var ports = FreePorts.Take(3);
         var host = MeshSiloHost.Build(["--data-dir", dataDir, "--silo-port", ports[0].ToString(), "--gateway-port", ports[1].ToString(), "--http-url", $"http://127.0.0.1:{ports[2]}", .. extraArgs]);
         await host.StartAsync();
-        return new EmbeddedMesh(host, dataDir, ports[1], ports[2], owns);
+        return new EmbeddedMesh(host, dataDir, ports[0], ports[1], ports[2], owns);
     }
 
     /// <summary>SDK options pointing at this silo.</summary>
