@@ -31,18 +31,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
         Mesh = await EmbeddedMesh.StartAsync(null, "--Mesh:FreeAuthFailures", "100000");
         Tokens["admin"] = Mesh.AdminToken;
-        using var admin = Mesh.Http(Mesh.AdminToken);
-        foreach (var (person, role, groups) in new[]
+        foreach (var (person, token) in await CreateTokensAsync(Mesh, ("ops", "operator", []), ("ana", "approver", ["finance"]), ("ben", "approver", ["finance"]), ("aldo", "auditor", ["finance"])))
         {
-            ("ops", "operator", Array.Empty<string>()),
-            ("ana", "approver", ["finance"]),
-            ("ben", "approver", ["finance"]),
-            ("aldo", "auditor", ["finance"]),
-        })
-        {
-            var response = await admin.PostAsJsonAsync("v1/tokens", new { name = person, roles = new[] { role }, groups });
-            response.EnsureSuccessStatusCode();
-            Tokens[person] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+            Tokens[person] = token;
         }
 
         // Two cores run every test assembly at once in CI: give assertions the same patience as actions.
@@ -52,6 +43,21 @@ public sealed class ConsoleFixture : IAsyncLifetime
     }
 
     public HttpClient As(string person) => Mesh.Http(Tokens[person]);
+
+    /// <summary>Creates an API token per person with the mesh's admin token; returns them by person.</summary>
+    public static async Task<Dictionary<string, string>> CreateTokensAsync(EmbeddedMesh mesh, params (string Person, string Role, string[] Groups)[] people)
+    {
+        using var admin = mesh.Http(mesh.AdminToken);
+        var tokens = new Dictionary<string, string>();
+        foreach (var (person, role, groups) in people)
+        {
+            using var created = await admin.PostAsJsonAsync("v1/tokens", new { name = person, roles = new[] { role }, groups });
+            created.EnsureSuccessStatusCode();
+            tokens[person] = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+        }
+
+        return tokens;
+    }
 
     /// <summary>
     /// A fresh browser context (its own session storage, so its own sign-in) on the silo, recording every URL the

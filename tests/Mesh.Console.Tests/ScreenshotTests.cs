@@ -117,15 +117,7 @@ public sealed class ScreenshotTests(ConsoleFixture fixture)
     // effect, a paused agent, and a payment waiting for finance.
     private static async Task<Dictionary<string, string>> SetUpFleetAsync(EmbeddedMesh mesh)
     {
-        using var admin = mesh.Http(mesh.AdminToken);
-        var tokens = new Dictionary<string, string>();
-        foreach (var (person, role, groups) in new[] { ("ops", "operator", Array.Empty<string>()), ("ana", "approver", ["finance"]), ("aldo", "auditor", Array.Empty<string>()) })
-        {
-            using var created = await admin.PostAsJsonAsync("v1/tokens", new { name = person, roles = new[] { role }, groups });
-            created.EnsureSuccessStatusCode();
-            tokens[person] = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
-        }
-
+        var tokens = await ConsoleFixture.CreateTokensAsync(mesh, ("ops", "operator", []), ("ana", "approver", ["finance"]), ("aldo", "auditor", []));
         using var ops = mesh.Http(tokens["ops"]);
         foreach (var tenant in new[] { "acme", "globex" })
         {

@@ -34,15 +34,7 @@ public sealed class TwoSiloConsoleTests(ConsoleFixture fixture)
     {
         await using var first = await EmbeddedMesh.StartAsync(null, "--storage", "memory", "--Mesh:FreeAuthFailures", "100000");
         await using var second = await EmbeddedMesh.StartAsync(first.DataDir, "--storage", "memory", "--Mesh:FreeAuthFailures", "100000", "--primary-silo-port", $"{first.SiloPort}");
-        using var admin = first.Http(first.AdminToken);
-        var tokens = new Dictionary<string, string>();
-        foreach (var (person, role, groups) in new[] { ("ops", "operator", Array.Empty<string>()), ("ana", "approver", ["finance"]) })
-        {
-            using var created = await admin.PostAsJsonAsync("v1/tokens", new { name = person, roles = new[] { role }, groups });
-            created.EnsureSuccessStatusCode();
-            tokens[person] = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
-        }
-
+        var tokens = await ConsoleFixture.CreateTokensAsync(first, ("ops", "operator", []), ("ana", "approver", ["finance"]));
         using var ops = first.Http(tokens["ops"]);
         (await ops.PutAsync("v1/tenants/acme/policy", new StringContent(Policy, Encoding.UTF8, "application/yaml"))).EnsureSuccessStatusCode();
         (await ops.PostAsJsonAsync("v1/credentials", new { credentialId = "acme/bank", scopes = new[] { new { tools = new[] { "payments" } } } })).EnsureSuccessStatusCode();

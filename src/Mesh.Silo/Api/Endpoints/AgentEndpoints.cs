@@ -122,24 +122,11 @@ internal sealed record RecentDecisionView
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? ApprovalId { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Message { get; init; }
 
+    // Read through the audit API's own view of a record (one place decodes stored bodies), keeping only what an
+    // approver needs: never the arguments or evidence. An unreadable body says so in the message.
     internal static RecentDecisionView From(AuditRow row)
     {
-        AuditRecord record;
-        try
-        {
-            record = AuditCodec.Decode(row.Body);
-        }
-        catch (AuditFormatException ex)
-        {
-            // The search columns are not trusted, so only where the record is and that it cannot be read.
-            return new RecentDecisionView
-            {
-                Time = row.Time,
-                AuditId = row.RecordId,
-                Message = $"The stored record cannot be read ({ex.Message}); run the audit verification.",
-            };
-        }
-
+        var record = AuditRecordView.From(row);
         return new RecentDecisionView
         {
             Time = record.Time,
@@ -152,7 +139,7 @@ internal sealed record RecentDecisionView
             Reason = record.Reason,
             RuleId = record.RuleId,
             ApprovalId = record.ApprovalId,
-            Message = record.Message,
+            Message = record.Problem ?? record.Message,
         };
     }
 }

@@ -21,13 +21,6 @@ namespace Mesh.Silo.Api.Endpoints;
 /// </summary>
 internal static partial class AuditEndpoints
 {
-    // Short names for the strict query parameter readers every audit endpoint uses.
-    private static void RefuseUnknown(HttpRequest request, string[] allowed) => QueryParameters.RefuseUnknown(request, allowed);
-
-    private static string? Single(HttpRequest request, string name) => QueryParameters.Single(request, name);
-
-    private static ApiProblem Invalid(string detail) => QueryParameters.Invalid(detail);
-
     /// <summary>The media type of tail and export: one JSON record per line.</summary>
     public const string NdJson = "application/x-ndjson";
 
@@ -70,11 +63,11 @@ internal static partial class AuditEndpoints
     {
         var query = Filters(request, SearchParameters);
         var limit = QueryParameters.Limit(request, AuditQuery.MaxLimit, 100);
-        var newestFirst = Single(request, "order") switch
+        var newestFirst = QueryParameters.Single(request, "order") switch
         {
             null or "asc" => false,
             "desc" => true,
-            var other => throw Invalid($"order '{other}' must be asc or desc."),
+            var other => throw QueryParameters.Invalid($"order '{other}' must be asc or desc."),
         };
 
         query = query with { AfterId = After(request) ?? 0, Limit = limit, NewestFirst = newestFirst };
@@ -179,15 +172,15 @@ internal static partial class AuditEndpoints
 
     private static async Task<IResult> VerifyAsync(HttpRequest request, [FromServices] AuditVerifier verifier)
     {
-        RefuseUnknown(request, ["stream"]);
-        var stream = Single(request, "stream") is { } s ? Stream(s) : null;
+        QueryParameters.RefuseUnknown(request, ["stream"]);
+        var stream = QueryParameters.Single(request, "stream") is { } s ? Stream(s) : null;
         var verification = await verifier.VerifyAsync(stream, request.HttpContext.RequestAborted);
         return Results.Ok(AuditVerificationView.From(verification));
     }
 
     private static async Task<IResult> CheckpointAsync(HttpRequest request, [FromServices] AuditCheckpointer checkpointer)
     {
-        RefuseUnknown(request, []);
+        QueryParameters.RefuseUnknown(request, []);
         var checkpoint = await checkpointer.CheckpointNowAsync(request.HttpContext.RequestAborted);
         return Results.Ok(checkpoint is null
             ? new CheckpointView(false, null, null, null, null)
@@ -207,7 +200,7 @@ internal static partial class AuditEndpoints
     /// <summary>The filters every search shares, validated; unknown parameters are refused so a typo never widens a search.</summary>
     private static AuditQuery Filters(HttpRequest request, string[] allowed)
     {
-        RefuseUnknown(request, allowed);
+        QueryParameters.RefuseUnknown(request, allowed);
         var kinds = new List<AuditKind>();
         foreach (var value in request.Query["kind"])
         {
@@ -215,7 +208,7 @@ internal static partial class AuditEndpoints
             {
                 if (!AuditKinds.TryParse(name, out var kind))
                 {
-                    throw Invalid($"kind '{name}' is not a kind of audit record; use {string.Join(", ", AuditKinds.All)}.");
+                    throw QueryParameters.Invalid($"kind '{name}' is not a kind of audit record; use {string.Join(", ", AuditKinds.All)}.");
                 }
 
                 if (!kinds.Contains(kind))
@@ -229,43 +222,43 @@ internal static partial class AuditEndpoints
         var to = Time(request, "to");
         if (from is { } f && to is { } t && f >= t)
         {
-            throw Invalid("from must be before to.");
+            throw QueryParameters.Invalid("from must be before to.");
         }
 
         return new AuditQuery
         {
-            Tenant = Single(request, "tenant") is { } tenant ? Tenant(tenant) : null,
-            AgentId = Single(request, "agent") is { } agent ? MeshKey.TryParse(agent, out _, out _) ? agent : throw ApiProblem.InvalidId("agent", agent) : null,
-            Stream = Single(request, "stream") is { } stream ? Stream(stream) : null,
-            RequestId = Single(request, "requestId") is { } requestId
-                ? requestId.Length <= RequestLimits.MaxRequestIdLength ? requestId : throw Invalid($"requestId is longer than {RequestLimits.MaxRequestIdLength} characters.")
+            Tenant = QueryParameters.Single(request, "tenant") is { } tenant ? Tenant(tenant) : null,
+            AgentId = QueryParameters.Single(request, "agent") is { } agent ? MeshKey.TryParse(agent, out _, out _) ? agent : throw ApiProblem.InvalidId("agent", agent) : null,
+            Stream = QueryParameters.Single(request, "stream") is { } stream ? Stream(stream) : null,
+            RequestId = QueryParameters.Single(request, "requestId") is { } requestId
+                ? requestId.Length <= RequestLimits.MaxRequestIdLength ? requestId : throw QueryParameters.Invalid($"requestId is longer than {RequestLimits.MaxRequestIdLength} characters.")
                 : null,
             From = from,
             To = to,
             Kinds = kinds,
-            Effect = Single(request, "effect") is { } effect
-                ? Effects.Contains(effect) ? effect : throw Invalid($"effect '{effect}' must be allow, deny or require_approval.")
+            Effect = QueryParameters.Single(request, "effect") is { } effect
+                ? Effects.Contains(effect) ? effect : throw QueryParameters.Invalid($"effect '{effect}' must be allow, deny or require_approval.")
                 : null,
-            Reason = Single(request, "reason") is { } reason
-                ? ReasonCodes.TryParse(reason, out _) ? reason : throw Invalid($"reason '{reason}' is not a reason code (see docs/API.md, e.g. policy, default, credential_revoked).")
+            Reason = QueryParameters.Single(request, "reason") is { } reason
+                ? ReasonCodes.TryParse(reason, out _) ? reason : throw QueryParameters.Invalid($"reason '{reason}' is not a reason code (see docs/API.md, e.g. policy, default, credential_revoked).")
                 : null,
         };
     }
 
-    private static long? After(HttpRequest request) => Single(request, "after") is { } text
-        ? long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var after) ? after : throw Invalid($"after '{text}' must be a cursor: a record's cursor, or 0 for the beginning.")
+    private static long? After(HttpRequest request) => QueryParameters.Single(request, "after") is { } text
+        ? long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var after) ? after : throw QueryParameters.Invalid($"after '{text}' must be a cursor: a record's cursor, or 0 for the beginning.")
         : null;
 
     private static DateTimeOffset? Time(HttpRequest request, string name)
     {
-        if (Single(request, name) is not { } text)
+        if (QueryParameters.Single(request, name) is not { } text)
         {
             return null;
         }
 
         if (!IsoTime().IsMatch(text) || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
         {
-            throw Invalid($"{name} '{text}' is not an ISO-8601 time such as 2025-06-01T12:00:00Z (in a URL, write '+' as %2B).");
+            throw QueryParameters.Invalid($"{name} '{text}' is not an ISO-8601 time such as 2025-06-01T12:00:00Z (in a URL, write '+' as %2B).");
         }
 
         return time;
