@@ -46,6 +46,12 @@ public sealed record Decision
     /// </summary>
     [Id(12)] public string? AuditId { get; init; }
 
+    /// <summary>
+    /// True when this answer repeats an earlier allow for the same request id (an idempotent retry): given only while the
+    /// policy version and credential version are unchanged and within a short window of the first answer.
+    /// </summary>
+    [Id(13)] public bool Replayed { get; init; }
+
     /// <summary>For <see cref="ReasonCode.EvidenceMissing"/>: the evidence keys the request lacked.</summary>
     public ImmutableArray<string> MissingEvidence
     {

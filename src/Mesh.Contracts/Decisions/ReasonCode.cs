@@ -65,6 +65,15 @@ public enum ReasonCode
 
     /// <summary>The decision could not be recorded in the audit trail, so it is denied (fail closed).</summary>
     AuditUnavailable = 27,
+
+    /// <summary>
+    /// Mainstream parsers (browsers, RFC 3986 libraries, curl, file systems) would read the target differently, so no
+    /// rule can be sure what it names; the message says which part. Send the target in its plain form.
+    /// </summary>
+    TargetAmbiguous = 28,
+
+    /// <summary>The target claims a form it does not have (a URL whose host or port no client could use).</summary>
+    TargetMalformed = 29,
 }
 
 /// <summary>Conversions between <see cref="ReasonCode"/> and its stable wire form.</summary>

@@ -20,17 +20,22 @@ using Mesh.Grains.Sessions;
 using Mesh.Policy.Destinations;
 using Mesh.Policy.Evaluation;
 using Mesh.Policy.Model;
+using Mesh.Policy.Targets;
 
 namespace Mesh.Grains.Agents;
 
-// The decision path. Order (DESIGN.md): shape and token -> agent status -> fleet stop and tenant pause -> credential
-// status and scope -> destination guard -> policy (conditions, evidence, session labels) -> parent bounds ->
-// approvals and rate limits. Every check reads memory: this grain's state, the silo-local policy cache, the fleet,
+// The decision path. Order: agent known and token -> shape -> request id reuse -> control-plane view current -> agent
+// status -> fleet stop -> tenant pause -> canonical target -> credential status and scope -> policy (conditions,
+// evidence, session labels) -> destination guard -> shadow -> parent bounds -> replay -> approvals and rate limits. Every check reads memory: this grain's state, the silo-local policy cache, the fleet,
 // tenant and credential grains' in-memory state. Any failure denies.
 internal sealed partial class AgentGrain
 {
     private static readonly GuardResult NotNetwork = new(false, DestinationCategory.None, [], null);
     private static readonly TimeSpan ViewLoadWait = TimeSpan.FromSeconds(2);
+
+    // How long a retried request id may be answered with its first allow. Long enough for a runtime's retry after a
+    // lost response, short enough that an allow is not a standing permission.
+    private static readonly TimeSpan ReplayWindow = TimeSpan.FromSeconds(60);
 
     public async Task<Decision> Decide(ActionRequest request)
     {
@@ -101,8 +106,14 @@ internal sealed partial class AgentGrain
 
         var gate = view.TenantGate(_tenant);
         var policy = await policies.GetAsync(_tenant, gate.PolicyVersion);
-        var input = Input(registration, check.Tool, check.Operation, check.Target, check.Workflow, check.DataLabels, check.Attributes, check.Evidence,
-            check.CredentialId, null, check.SessionId, new SessionMemory.Session(check.SessionLabels, check.SessionActions), clock.UtcNow, Parse(check.Target, policy.Compiled.IsNetworkTool(check.Tool)));
+        var target = TargetCanonicalizer.Canonicalize(check.Target, policy.Compiled.IsNetworkTool(check.Tool));
+        if (target.Problem != TargetProblem.None)
+        {
+            return ParentDeny(ReasonCode.ParentDenied, $"Parent agent '{_agentId}' cannot read the target: {target.ProblemMessage}.");
+        }
+
+        var input = Input(registration, check.Tool, check.Operation, target, check.Workflow, check.DataLabels, check.Attributes, check.Evidence,
+            check.CredentialId, null, check.SessionId, new SessionMemory.Session(check.SessionLabels, check.SessionActions), clock.UtcNow);
         var outcome = PolicyDecider.Decide(policy.Compiled, input, (DestinationCategory)check.BlockedDestinations);
         if (outcome.Effect == RuleEffect.Deny)
         {
@@ -229,6 +240,16 @@ internal sealed partial class AgentGrain
             return Deny(request, ReasonCode.TenantPaused, $"Tenant '{_tenant}' is paused.", now);
         }
 
+        // The target is read once, here: scopes, rules, conditions, the guard and approvals all see this one reading.
+        var policy = await policies.GetAsync(_tenant, gate.PolicyVersion);
+        var target = TargetCanonicalizer.Canonicalize(request.Target, policy.Compiled.IsNetworkTool(request.Tool));
+        if (target.Problem != TargetProblem.None)
+        {
+            return target.Problem == TargetProblem.Ambiguous
+                ? Deny(request, ReasonCode.TargetAmbiguous, $"The target is ambiguous, so it is denied: {target.ProblemMessage}. Send it in its plain form.", now)
+                : Deny(request, ReasonCode.TargetMalformed, $"The target is malformed, so it is denied: {target.ProblemMessage}.", now);
+        }
+
         long? credentialVersion = null;
         if (request.CredentialId is { } credentialId)
         {
@@ -242,7 +263,7 @@ internal sealed partial class AgentGrain
                 return Deny(request, ReasonCode.CredentialUnknown, $"Credential '{credentialId}' was never issued.", now);
             }
 
-            var check = credential.Check(request.Tool, request.Operation, request.Target, now);
+            var check = credential.Check(request.Tool, request.Operation, target.Value, now);
             credentialVersion = credential.Snapshot.Version;
             if (CredentialDenial(check) is { } credentialReason)
             {
@@ -250,21 +271,18 @@ internal sealed partial class AgentGrain
             }
         }
 
-        var policy = await policies.GetAsync(_tenant, gate.PolicyVersion);
         var outcome = new Outcome(request, now, policy.Version, credentialVersion);
-        // The target is parsed once: the policy reads its parts, the guard checks its hosts.
-        var destinations = Parse(request.Target, policy.Compiled.IsNetworkTool(request.Tool));
         var session = _sessions.Get(request.SessionId);
-        var input = Input(registration, request.Tool, request.Operation, request.Target, request.Workflow, request.DataLabels, request.Attributes, request.Evidence,
-            request.CredentialId, credentialVersion, request.SessionId, session, now, destinations);
+        var input = Input(registration, request.Tool, request.Operation, target, request.Workflow, request.DataLabels, request.Attributes, request.Evidence,
+            request.CredentialId, credentialVersion, request.SessionId, session, now);
 
         // The guard can only turn an allow or require-approval into a deny, so a request the rules deny anyway costs no
         // name resolution. Otherwise every address is checked before the rule's answer stands.
         var decided = PolicyDecider.Decide(policy.Compiled, input, DestinationCategory.None);
         var guard = NotNetwork;
-        if (decided.Effect != RuleEffect.Deny && destinations is not null)
+        if (decided.Effect != RuleEffect.Deny && target.NeedsGuard)
         {
-            guard = await guardian.CheckAsync(destinations);
+            guard = await guardian.CheckAsync(target);
             if (guard.Problem is { } guardProblem)
             {
                 return outcome.Deny(ReasonCode.DestinationBlocked, $"The destination could not be checked, so it is denied: {guardProblem}.", decided.Rule?.Id);
@@ -321,9 +339,9 @@ internal sealed partial class AgentGrain
             }
         }
 
-        if (cached is not null && IsReplayOf(cached, request, effect))
+        if (cached is not null && IsReplayOf(cached, request, effect, outcome))
         {
-            return cached;
+            return cached.Effect == Effect.Allow ? cached with { Replayed = true } : cached;
         }
 
         var addresses = guard.CheckedAddresses.IsDefaultOrEmpty ? [] : guard.CheckedAddresses.Select(a => a.ToString()).ToImmutableArray();
@@ -353,21 +371,20 @@ internal sealed partial class AgentGrain
     }
 
     private PolicyInput Input(
-        AgentRegistration registration, string tool, string operation, string? target, string? workflow, ImmutableArray<string> labels,
+        AgentRegistration registration, string tool, string operation, CanonicalTarget target, string? workflow, ImmutableArray<string> labels,
         ImmutableDictionary<string, string>? attributes, ImmutableDictionary<string, string>? evidence, string? credentialId, long? credentialVersion,
-        string? sessionId, SessionMemory.Session session, DateTimeOffset now, IReadOnlyList<Destination>? destinations)
+        string? sessionId, SessionMemory.Session session, DateTimeOffset now)
     {
-        var parts = destinations is { Count: > 0 } ? destinations[0] : null;
         return new PolicyInput
         {
             Tool = tool,
             Operation = operation,
-            Target = target,
-            TargetHost = parts?.Host,
-            TargetIp = parts?.Address?.ToString(),
-            TargetPort = parts?.Port,
-            TargetPath = parts?.Path,
-            TargetScheme = parts?.Scheme,
+            Target = target.Value,
+            TargetHost = target.Host,
+            TargetIp = target.Address?.ToString(),
+            TargetPort = target.Port,
+            TargetPath = target.Path,
+            TargetScheme = target.Scheme,
             Workflow = workflow,
             SessionId = sessionId,
             Labels = labels,
@@ -385,10 +402,6 @@ internal sealed partial class AgentGrain
             Now = now,
         };
     }
-
-    /// <summary>The target's network destinations, or null when it names none.</summary>
-    private static IReadOnlyList<Destination>? Parse(string? target, bool networkTool) =>
-        DestinationParser.TryParse(target, networkTool, out var candidates) ? candidates : null;
 
     private async Task CompareWithShadowAsync(long shadowVersion, ActionRequest request, PolicyInput input, DestinationCategory blocked, PolicyOutcome active, DateTimeOffset now)
     {
@@ -439,11 +452,16 @@ internal sealed partial class AgentGrain
         _ => "denied",
     };
 
-    // A retried request is answered from memory only if the mesh would still decide the same way now: a pause or a
-    // revocation since the first answer wins over the cache.
-    private static bool IsReplayOf(Decision cached, ActionRequest request, Effect effect) => cached.Effect switch
+    // A retried request is answered from memory only if the mesh would still decide the same way now: every gate above
+    // ran again, so a pause or a revocation since the first answer wins over the cache. An allow is repeated only under
+    // the same policy and credential versions and within the replay window, so an approval-consuming allow never
+    // outlives a change and is not a standing permission.
+    private static bool IsReplayOf(Decision cached, ActionRequest request, Effect effect, Outcome now) => cached.Effect switch
     {
-        Effect.Allow => effect == Effect.Allow || (request.ApprovalId is not null && request.ApprovalId == cached.ApprovalId),
+        Effect.Allow => (effect == Effect.Allow || (request.ApprovalId is not null && request.ApprovalId == cached.ApprovalId))
+            && cached.PolicyVersion == now.PolicyVersion
+            && cached.CredentialVersion == now.CredentialVersion
+            && now.Now - cached.DecidedAt <= ReplayWindow,
         Effect.RequireApproval => effect == Effect.RequireApproval && request.ApprovalId is null,
         _ => false,
     };

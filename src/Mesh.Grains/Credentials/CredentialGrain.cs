@@ -9,6 +9,8 @@ using Mesh.Grains.Hosting;
 using Mesh.Grains.RateLimiting;
 using Mesh.Grains.Tenants;
 
+using Mesh.Policy.Targets;
+
 namespace Mesh.Grains.Credentials;
 
 /// <summary>
@@ -134,8 +136,13 @@ internal sealed partial class CredentialGrain(
 
     public Task<CredentialInfo> GetInfo() => Task.FromResult(BuildInfo(clock.UtcNow));
 
-    public ValueTask<CredentialCheck> Check(string tool, string operation, string? target) =>
-        ValueTask.FromResult(new CredentialCheck(_entry!.Check(tool, operation, target, clock.UtcNow), state.State.Version));
+    public ValueTask<CredentialCheck> Check(string tool, string operation, string? target)
+    {
+        // Scopes match canonical targets; a target without one reading is in no scope.
+        var canonical = TargetCanonicalizer.Canonicalize(target, networkTool: false);
+        var outcome = canonical.Problem != TargetProblem.None ? CredentialCheckOutcome.OutOfScope : _entry!.Check(tool, operation, canonical.Value, clock.UtcNow);
+        return ValueTask.FromResult(new CredentialCheck(outcome, state.State.Version));
+    }
 
     private async Task<CredentialInfo> ChangeStatus(CredentialStatus to, string? reason, CredentialStatus? from)
     {

@@ -1,5 +1,6 @@
 using Mesh.Contracts.Credentials;
 using Mesh.Policy.Matching;
+using Mesh.Policy.Targets;
 
 namespace Mesh.Grains.Credentials;
 
@@ -9,8 +10,9 @@ internal sealed class CredentialScopeMatcher
     private readonly (GlobSet Tools, GlobSet Operations, GlobSet Targets)[] _scopes;
 
     public CredentialScopeMatcher(CredentialSpec spec) =>
-        _scopes = [.. spec.Scopes.Select(s => (GlobSet.Compile(s.Tools), GlobSet.Compile(s.Operations), GlobSet.Compile(s.Targets)))];
+        _scopes = [.. spec.Scopes.Select(s => (GlobSet.Compile(s.Tools), GlobSet.Compile(s.Operations), TargetPatterns.Compile(s.Targets)))];
 
+    /// <summary>True when a scope covers the request; <paramref name="target"/> is the canonical target (<see cref="CanonicalTarget.Value"/>).</summary>
     public bool Covers(string tool, string operation, string? target)
     {
         foreach (var (tools, operations, targets) in _scopes)

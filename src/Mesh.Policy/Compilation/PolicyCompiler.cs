@@ -5,6 +5,7 @@ using Mesh.Policy.Expressions;
 using Mesh.Policy.Matching;
 using Mesh.Policy.Model;
 using Mesh.Policy.Parsing;
+using Mesh.Policy.Targets;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -25,6 +26,15 @@ public static class PolicyCompiler
     /// <summary>Most rules a document may hold.</summary>
     public const int MaxRules = 10_000;
 
+    /// <summary>The most patterns one match list (tools, operations, targets, workflows) may hold.</summary>
+    public const int MaxPatternsPerList = 256;
+
+    /// <summary>The most match patterns a policy may hold in all, after YAML aliases are expanded.</summary>
+    public const int MaxGlobPatterns = 10_000;
+
+    /// <summary>The most characters all match patterns of a policy may hold, after YAML aliases are expanded.</summary>
+    public const int MaxGlobCharacters = 65_536;
+
     private static readonly string[] TopKeys = ["apiVersion", "kind", "description", "labels", "approver_groups", "network_tools", "audit", "rules"];
     private static readonly string[] AuditKeys = ["arguments", "secrets"];
     private static readonly string[] RuleKeys = ["id", "description", "effect", "match", "when", "unless", "valid_until", "limits", "evidence", "approval", "open_destinations"];
@@ -43,6 +53,8 @@ public static class PolicyCompiler
         ["multicast"] = DestinationCategory.Multicast,
         ["broadcast"] = DestinationCategory.Broadcast,
         ["reserved"] = DestinationCategory.Reserved,
+        ["local"] = DestinationCategory.Local,
+        ["other_schemes"] = DestinationCategory.OtherScheme,
     };
 
     /// <summary>Compiles a document or throws <see cref="PolicyValidationException"/> with every error.</summary>
@@ -135,6 +147,7 @@ public static class PolicyCompiler
                 }
 
                 FindShadowedRules(reader, compiled);
+                CheckGlobBudget(reader, rulesNode, compiled);
             }
         }
 
@@ -326,9 +339,38 @@ public static class PolicyCompiler
 
     private static string Key(IEnumerable<string> values) => string.Join(",", values.Order(StringComparer.Ordinal));
 
+    // Glob matching costs time per decision in proportion to the patterns a request is compared with. YAML aliases can
+    // repeat a list thousands of times in a small document, so the bound is on the expanded policy.
+    private static void CheckGlobBudget(YamlReader reader, YamlNode rulesNode, List<CompiledRule> rules)
+    {
+        var count = 0;
+        var characters = 0L;
+        foreach (var rule in rules)
+        {
+            foreach (var set in (ReadOnlySpan<GlobSet>)[rule.Tools, rule.Operations, rule.Targets, rule.Workflows])
+            {
+                foreach (var pattern in set.Patterns)
+                {
+                    count++;
+                    characters += pattern.Length;
+                }
+            }
+        }
+
+        if (count > MaxGlobPatterns || characters > MaxGlobCharacters)
+        {
+            reader.Error(rulesNode, $"the rules hold {count} match patterns of {characters} characters in all (after expanding YAML aliases); the limits are {MaxGlobPatterns} patterns and {MaxGlobCharacters} characters, so that matching stays fast");
+        }
+    }
+
     private static (GlobSet Set, string Key) Globs(YamlReader reader, Dictionary<string, YamlNode> match, string key)
     {
         var patterns = reader.Strings(match, key, $"match.{key}");
+        if (patterns.Count > MaxPatternsPerList)
+        {
+            reader.Error(match[key], $"match.{key} has {patterns.Count} patterns; the limit is {MaxPatternsPerList}");
+        }
+
         foreach (var (pattern, node) in patterns)
         {
             if (pattern.Length > 1024)
@@ -341,7 +383,8 @@ public static class PolicyCompiler
             }
         }
 
-        var values = patterns.Select(p => p.Value).ToList();
+        // Targets are matched in their canonical form, so target patterns are written in it too.
+        var values = patterns.Select(p => key == "targets" ? TargetPatterns.Canonicalize(p.Value) : p.Value).ToList();
         return (GlobSet.Compile(values), values.Contains("*") ? string.Empty : Key(values));
     }
 

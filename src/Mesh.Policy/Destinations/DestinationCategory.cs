@@ -37,4 +37,16 @@ public enum DestinationCategory
 
     /// <summary>Special-purpose ranges that no public service uses: 192.0.0.0/24, 198.18.0.0/15, 240.0.0.0/4, 100::/64, 2001:2::/48.</summary>
     Reserved = 256,
+
+    /// <summary>
+    /// A local resource named by its scheme, for any tool: <c>file:</c>, <c>unix:</c>, <c>npipe:</c>, <c>jar:</c>,
+    /// <c>netdoc:</c>, <c>local:</c>, <c>http+unix:</c>. These reach the silo's or the agent's own machine, not the network.
+    /// </summary>
+    Local = 512,
+
+    /// <summary>
+    /// A scheme other than http, https, ws and wss given to a network tool (<c>gopher:</c>, <c>dict:</c>, <c>ftp:</c>,
+    /// <c>ldap:</c>, <c>data:</c>, ...): the classic ways to make a fetcher speak another protocol.
+    /// </summary>
+    OtherScheme = 1024,
 }

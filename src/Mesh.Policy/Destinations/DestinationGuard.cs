@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
+using Mesh.Policy.Targets;
 
 namespace Mesh.Policy.Destinations;
 
@@ -61,6 +62,29 @@ public sealed class DestinationGuard
     /// </returns>
     public ValueTask<GuardResult> CheckAsync(string? target, bool networkTool, CancellationToken cancellationToken = default) =>
         DestinationParser.TryParse(target, networkTool, out var candidates) ? CheckAsync(candidates, cancellationToken) : new(NotNetwork);
+
+    /// <summary>
+    /// Checks a canonical target: the categories its scheme alone puts it in (<see cref="DestinationCategory.Local"/>,
+    /// <see cref="DestinationCategory.OtherScheme"/>) and, when it names a network destination, every reading of it.
+    /// </summary>
+    public ValueTask<GuardResult> CheckAsync(CanonicalTarget target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.Destinations is not { } destinations)
+        {
+            return new(target.SchemeCategories == DestinationCategory.None ? NotNetwork : new GuardResult(false, target.SchemeCategories, [], null));
+        }
+
+        var check = CheckAsync(destinations, cancellationToken);
+        if (target.SchemeCategories == DestinationCategory.None)
+        {
+            return check;
+        }
+
+        return check.IsCompletedSuccessfully
+            ? new(check.Result with { Blocked = check.Result.Blocked | target.SchemeCategories })
+            : AddSchemeCategoriesAsync(check, target.SchemeCategories);
+    }
 
     /// <summary>Checks a target the caller already parsed with <see cref="DestinationParser.TryParse"/> (a network target).</summary>
     public ValueTask<GuardResult> CheckAsync(IReadOnlyList<Destination> candidates, CancellationToken cancellationToken = default)
@@ -171,6 +195,12 @@ public sealed class DestinationGuard
         }
 
         return new GuardResult(true, blocked, ToImmutable(addresses), problem);
+    }
+
+    private static async ValueTask<GuardResult> AddSchemeCategoriesAsync(ValueTask<GuardResult> check, DestinationCategory categories)
+    {
+        var result = await check.ConfigureAwait(false);
+        return result with { Blocked = result.Blocked | categories };
     }
 
     private static ImmutableArray<IPAddress> ToImmutable(List<IPAddress> addresses) =>

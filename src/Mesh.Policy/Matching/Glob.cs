@@ -8,12 +8,14 @@ public sealed class Glob
 {
     private readonly GlobKind _kind;
     private readonly string _literal;
+    private readonly string[] _segments;
 
     private Glob(string pattern, GlobKind kind, string literal)
     {
         Pattern = pattern;
         _kind = kind;
         _literal = literal;
+        _segments = kind == GlobKind.General ? pattern.Split('*') : [];
     }
 
     private enum GlobKind
@@ -76,44 +78,79 @@ public sealed class Glob
         GlobKind.Exact => input.SequenceEqual(_literal),
         GlobKind.Prefix => input.StartsWith(_literal, StringComparison.Ordinal),
         GlobKind.Suffix => input.EndsWith(_literal, StringComparison.Ordinal),
-        _ => MatchGeneral(_literal, input),
+        _ => MatchSegments(_segments, input),
     };
 
     /// <inheritdoc />
     public override string ToString() => Pattern;
 
-    // Greedy matching with a single backtrack point: linear for the usual patterns, never exponential.
-    private static bool MatchGeneral(ReadOnlySpan<char> pattern, ReadOnlySpan<char> input)
+    // The pattern is its literal segments between stars. The first must start the input and the last end it; each one
+    // between is placed at its leftmost position, which is optimal because segments have fixed lengths. So the cost is
+    // one (vectorised) search per segment: linear in the input for each segment, never a backtracking blow-up.
+    private static bool MatchSegments(string[] segments, ReadOnlySpan<char> input)
     {
-        int p = 0, i = 0, starP = -1, starI = 0;
-        while (i < input.Length)
+        var first = segments[0];
+        var last = segments[^1];
+        if (segments.Length == 1)
         {
-            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == input[i]))
+            return input.Length == first.Length && SegmentAt(first, input, 0);
+        }
+
+        if (input.Length < first.Length + last.Length || !SegmentAt(first, input, 0) || !SegmentAt(last, input, input.Length - last.Length))
+        {
+            return false;
+        }
+
+        var position = first.Length;
+        var limit = input.Length - last.Length;
+        for (var i = 1; i < segments.Length - 1; i++)
+        {
+            var segment = segments[i];
+            if (segment.Length == 0)
             {
-                p++;
-                i++;
+                continue;
             }
-            else if (p < pattern.Length && pattern[p] == '*')
+
+            var found = Find(segment, input[position..limit]);
+            if (found < 0)
             {
-                starP = p++;
-                starI = i;
+                return false;
             }
-            else if (starP >= 0)
+
+            position += found + segment.Length;
+        }
+
+        return true;
+    }
+
+    private static int Find(string segment, ReadOnlySpan<char> input)
+    {
+        if (!segment.Contains('?', StringComparison.Ordinal))
+        {
+            return input.IndexOf(segment, StringComparison.Ordinal);
+        }
+
+        for (var start = 0; start + segment.Length <= input.Length; start++)
+        {
+            if (SegmentAt(segment, input, start))
             {
-                p = starP + 1;
-                i = ++starI;
+                return start;
             }
-            else
+        }
+
+        return -1;
+    }
+
+    private static bool SegmentAt(string segment, ReadOnlySpan<char> input, int start)
+    {
+        for (var i = 0; i < segment.Length; i++)
+        {
+            if (segment[i] != '?' && segment[i] != input[start + i])
             {
                 return false;
             }
         }
 
-        while (p < pattern.Length && pattern[p] == '*')
-        {
-            p++;
-        }
-
-        return p == pattern.Length;
+        return true;
     }
 }

@@ -5,6 +5,7 @@ using Mesh.Policy.Destinations;
 using Mesh.Policy.Evaluation;
 using Mesh.Policy.Model;
 using Mesh.Policy.Parsing;
+using Mesh.Policy.Targets;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -125,19 +126,20 @@ public static class PolicyTestRunner
     /// <summary>Decides one request offline, as the silo would, and names the effect and reason on the wire.</summary>
     public static (string Effect, string Reason, string? Rule) DecideOffline(CompiledPolicy policy, PolicyInput input)
     {
-        var networkTool = policy.IsNetworkTool(input.Tool);
-        var blocked = DestinationCategory.None;
-        if (DestinationParser.TryParse(input.Target, networkTool, out var candidates))
+        // The same canonical reading as the silo: an ambiguous target is denied before any rule is looked at.
+        var target = TargetCanonicalizer.Canonicalize(input.Target, policy.IsNetworkTool(input.Tool));
+        if (target.Problem != TargetProblem.None)
         {
-            foreach (var candidate in candidates)
-            {
-                blocked |= candidate.Address is { } address ? AddressClassifier.Classify(address) : AddressClassifier.ClassifyHostName(candidate.Host);
-            }
-
-            var first = candidates.Count > 0 ? candidates[0] : null;
-            input = input with { TargetHost = first?.Host, TargetIp = first?.Address?.ToString(), TargetPort = first?.Port, TargetPath = first?.Path, TargetScheme = first?.Scheme };
+            return ("deny", target.Problem == TargetProblem.Ambiguous ? "target_ambiguous" : "target_malformed", null);
         }
 
+        var blocked = target.SchemeCategories;
+        foreach (var candidate in target.Destinations ?? [])
+        {
+            blocked |= candidate.Address is { } address ? AddressClassifier.Classify(address) : AddressClassifier.ClassifyHostName(candidate.Host);
+        }
+
+        input = input with { Target = target.Value, TargetHost = target.Host, TargetIp = target.Address?.ToString(), TargetPort = target.Port, TargetPath = target.Path, TargetScheme = target.Scheme };
         var outcome = PolicyDecider.Decide(policy, input, blocked);
         return (Wire(outcome.Effect), Wire(outcome.Reason), outcome.Rule?.Id);
     }

@@ -22,8 +22,9 @@ public sealed class IdempotencyTests(MeshCluster mesh)
         var fresh = await agent.DecideAsync("shell", "exec", "ls");
 
         Assert.Equal(Effect.Allow, first.Effect);
-        // The same answer; each answer is its own audit record.
-        Assert.Equal(first with { AuditId = null }, retry with { AuditId = null });
+        // The same answer, marked as a replay; each answer is its own audit record.
+        Assert.False(first.Replayed);
+        Assert.Equal(first with { AuditId = null, Replayed = true }, retry with { AuditId = null });
         Assert.NotEqual(first.AuditId, retry.AuditId);
         Assert.Equal(ReasonCode.RateLimited, fresh.Reason);
     }
@@ -86,5 +87,38 @@ public sealed class IdempotencyTests(MeshCluster mesh)
 
         Assert.Equal(ReasonCode.CredentialRevoked, afterRevoke.Reason);
         Assert.Equal(ReasonCode.AgentPaused, afterPause.Reason);
+    }
+
+    [Fact]
+    public async Task A_cached_allow_is_replayed_only_within_its_window()
+    {
+        var scenario = new Scenario(mesh.Operator, mesh.Client);
+        await scenario.PublishAsync(TestPolicies.AllowAll);
+        var agent = await scenario.RegisterAsync("bot", new AgentRegistration().Limited(1, TimeSpan.FromHours(1)));
+        var request = agent.Request("shell", "exec", "ls");
+        Assert.Equal(Effect.Allow, (await agent.DecideAsync(request)).Effect);
+
+        mesh.Clock.Advance(TimeSpan.FromMinutes(2));
+        var late = await agent.DecideAsync(request);
+
+        // Past the window the retry is decided afresh: the one-per-hour limit is already spent.
+        Assert.Equal(ReasonCode.RateLimited, late.Reason);
+    }
+
+    [Fact]
+    public async Task A_cached_allow_is_not_replayed_after_the_policy_changed()
+    {
+        var scenario = new Scenario(mesh.Operator, mesh.Client);
+        await scenario.PublishAsync(TestPolicies.AllowAll);
+        var agent = await scenario.RegisterAsync("bot", new AgentRegistration().Limited(1, TimeSpan.FromHours(1)));
+        var request = agent.Request("shell", "exec", "ls");
+        var first = await agent.DecideAsync(request);
+
+        await scenario.PublishAsync(TestPolicies.AllowAll.Replace("allow-all", "allow-everything", StringComparison.Ordinal));
+        var retry = await agent.DecideAsync(request);
+
+        Assert.Equal(Effect.Allow, first.Effect);
+        Assert.Equal(ReasonCode.RateLimited, retry.Reason);
+        Assert.False(retry.Replayed);
     }
 }

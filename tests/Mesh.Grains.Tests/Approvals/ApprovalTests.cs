@@ -79,11 +79,27 @@ public sealed class ApprovalTests(MeshCluster mesh)
         Assert.Equal(ApprovalStatus.Granted, afterTwo.Status);
         Assert.Equal(Effect.Allow, allowed.Effect);
         Assert.Equal(decision.ApprovalId, allowed.ApprovalId);
-        // The same answer; each answer is its own audit record.
-        Assert.Equal(allowed with { AuditId = null }, retried with { AuditId = null });
+        // The same answer, marked as a replay; each answer is its own audit record.
+        Assert.Equal(allowed with { AuditId = null, Replayed = true }, retried with { AuditId = null });
         Assert.NotEqual(allowed.AuditId, retried.AuditId);
         Assert.Equal(ReasonCode.ApprovalConsumed, replayedUnderNewId.Reason);
         Assert.True((await Approval(decision).Get()).Consumed);
+    }
+
+    [Fact]
+    public async Task An_approval_consuming_allow_is_not_replayed_after_the_policy_changed()
+    {
+        var (scenario, agent, request, decision) = await RequestApprovalAsync();
+        var resend = request with { ApprovalId = decision.ApprovalId };
+        await Approval(decision).Vote(Vote("bob"));
+        await Approval(decision).Vote(Vote("carol"));
+        var allowed = await agent.DecideAsync(resend);
+
+        await scenario.PublishAsync(TestPolicies.Of(Policy + "  # republished: a new version\n"));
+        var afterChange = await agent.DecideAsync(resend);
+
+        Assert.Equal(Effect.Allow, allowed.Effect);
+        Assert.Equal((Effect.Deny, ReasonCode.ApprovalMismatch), (afterChange.Effect, afterChange.Reason));
     }
 
     [Fact]
