@@ -37,6 +37,9 @@ internal sealed partial class AgentGrain
     // lost response, short enough that an allow is not a standing permission.
     private static readonly TimeSpan ReplayWindow = TimeSpan.FromSeconds(60);
 
+    // At most one placeholder record per interval for requests with a wrong agent token (they are counted meanwhile).
+    private static readonly TimeSpan UnauthenticatedRecordInterval = TimeSpan.FromMinutes(1);
+
     public async Task<Decision> Decide(ActionRequest request)
     {
         var now = clock.UtcNow;
@@ -70,12 +73,32 @@ internal sealed partial class AgentGrain
             return decision;
         }
 
-        // Before authentication and validation the request is the caller's word only: little of it is kept.
-        var trusted = decision.Reason is not (ReasonCode.BadToken or ReasonCode.BadRequest);
-        var auditPolicy = policies.GetCached(_tenant, decision.PolicyVersion)?.Compiled.Audit ?? Mesh.Policy.Compilation.AuditPolicy.Default;
+        // An unauthenticated caller writes nothing of its own into the agent's chain, and cannot flood it: its refusals
+        // are counted and recorded as one placeholder per interval.
+        Func<long, string, AuditRecord> build;
+        if (decision.Reason == ReasonCode.BadToken)
+        {
+            _unauthenticatedRefusals++;
+            if (_lastUnauthenticatedRecord is { } last && decision.DecidedAt - last < UnauthenticatedRecordInterval)
+            {
+                return decision;
+            }
+
+            var refused = _unauthenticatedRefusals;
+            (_unauthenticatedRefusals, _lastUnauthenticatedRecord) = (0, decision.DecidedAt);
+            build = (sequence, previous) => AuditRecords.Unauthenticated(_agentId, _tenant, decision, refused, sequence, previous);
+        }
+        else
+        {
+            // A malformed request is the agent's, but only partly understood: little of it is kept.
+            var trusted = decision.Reason != ReasonCode.BadRequest;
+            var auditPolicy = policies.GetCached(_tenant, decision.PolicyVersion)?.Compiled.Audit ?? Mesh.Policy.Compilation.AuditPolicy.Default;
+            build = (sequence, previous) => AuditRecords.Decision(_agentId, _tenant, request, decision, auditPolicy, trusted, sequence, previous);
+        }
+
         try
         {
-            var receipt = await _audit.AppendAsync((sequence, previous) => AuditRecords.Decision(_agentId, _tenant, request, decision, auditPolicy, trusted, sequence, previous));
+            var receipt = await _audit.AppendAsync(build);
             if (_recent.TryGet(decision.RequestId, out var remembered) && ReferenceEquals(remembered.Decision, decision))
             {
                 remembered.AuditId = receipt.RecordId;

@@ -46,6 +46,8 @@ internal sealed partial class AgentGrain(
     private readonly SessionMemory _sessions = new();
     private AuditChain _audit = null!;
     private string? _verifiedToken;
+    private long _unauthenticatedRefusals;
+    private DateTimeOffset? _lastUnauthenticatedRecord;
     private string _agentId = string.Empty;
     private string _tenant = string.Empty;
     private bool _validKey;

@@ -19,8 +19,9 @@ internal static class AuditRecords
     private const int UnverifiedFieldLength = 128;
 
     /// <summary>
-    /// The record of a decision. <paramref name="trusted"/> is false when the request was refused before it was
-    /// authenticated and validated (bad token, malformed): then only its tool and operation are kept, cut short.
+    /// The record of a decision. <paramref name="trusted"/> is false when an authenticated request was refused as
+    /// malformed: then only its tool and operation are kept, cut short. (Unauthenticated requests get
+    /// <see cref="Unauthenticated"/> instead.)
     /// </summary>
     public static AuditRecord Decision(
         string agentId, string tenant, ActionRequest request, Decision decision, AuditPolicy policy, bool trusted, long sequence, string previousHash)
@@ -64,6 +65,27 @@ internal static class AuditRecords
             PreviousHash = previousHash,
         };
     }
+
+    /// <summary>
+    /// The placeholder recorded for requests refused because their agent token was missing or wrong. The caller is not
+    /// known to be the agent, so nothing it sent (request id, tool, target) enters the agent's stream: only how many
+    /// such requests were refused since the last placeholder.
+    /// </summary>
+    public static AuditRecord Unauthenticated(string agentId, string tenant, Decision decision, long refused, long sequence, string previousHash) => new()
+    {
+        Stream = agentId,
+        Sequence = sequence,
+        Time = AuditText.ToMicroseconds(decision.DecidedAt),
+        Kind = AuditKind.Decision,
+        Tenant = tenant,
+        Actor = "unauthenticated",
+        AgentId = agentId,
+        Effect = decision.Effect.ToWire(),
+        Reason = decision.Reason.ToWire(),
+        Message = string.Create(CultureInfo.InvariantCulture, $"{refused} request(s) with a missing or wrong agent token were refused; what they asked is not recorded, since the caller is not known to be this agent."),
+        Detail = AuditText.EmptyMap.Add("refused", refused.ToString(CultureInfo.InvariantCulture)),
+        PreviousHash = previousHash,
+    };
 
     /// <summary>The record of an outcome the runtime reported.</summary>
     public static AuditRecord Outcome(string agentId, string tenant, OutcomeReport report, string? decisionId, DateTimeOffset now, long sequence, string previousHash)

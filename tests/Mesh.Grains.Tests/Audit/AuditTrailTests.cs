@@ -176,6 +176,33 @@ public sealed class AuditTrailTests(MeshCluster mesh)
     }
 
     [Fact]
+    public async Task A_caller_with_a_wrong_token_writes_only_a_counted_placeholder_into_the_agents_chain()
+    {
+        var scenario = new Scenario(mesh.Operator, mesh.Client);
+        await scenario.PublishAsync(TestPolicies.AllowAll);
+        var agent = await scenario.RegisterAsync("bot");
+        const string Chosen = "attacker-chosen-text";
+
+        for (var i = 0; i < 5; i++)
+        {
+            var refused = await agent.Runtime.Decide(agent.Request(Chosen + "-tool", Chosen + "-op", Chosen + "/target") with { RequestId = Chosen + i, AgentToken = "mesh_at_wrong" });
+            Assert.Equal(ReasonCode.BadToken, refused.Reason);
+        }
+
+        mesh.Clock.Advance(TimeSpan.FromMinutes(2));
+        await agent.Runtime.Decide(agent.Request("x", "y", "z") with { AgentToken = "mesh_at_wrong" });
+
+        var records = await RecordsAsync(agent.AgentId);
+        var everything = string.Join("\n", (await RowsAsync(agent.AgentId)).Select(r => Encoding.UTF8.GetString(r.Body)));
+        Assert.DoesNotContain(Chosen, everything, StringComparison.Ordinal);
+        // One placeholder for the first refusal, then one for the five that followed within the interval.
+        Assert.Equal(["1", "5"], records.Select(r => r.Detail["refused"]));
+        Assert.All(records, r => Assert.Equal(("unauthenticated", "bad_token", null), (r.Actor, r.Reason, r.Request)));
+        var verification = await mesh.SiloService<AuditVerifier>().VerifyAsync(agent.AgentId, CancellationToken.None);
+        Assert.True(verification.Ok, string.Join("; ", verification.Problems.Select(p => p.Message)));
+    }
+
+    [Fact]
     public async Task While_the_store_fails_decisions_deny_and_the_chain_has_no_gap_afterwards()
     {
         var scenario = new Scenario(mesh.Operator, mesh.Client);
