@@ -58,4 +58,29 @@ public sealed class ValidationTests
         Assert.Contains(errors, e => e.Message.Contains(message, StringComparison.Ordinal));
         Assert.All(errors, e => Assert.True(e.Line > 0));
     }
+
+    [Fact]
+    public void Match_patterns_repeated_by_yaml_aliases_are_counted_after_expansion()
+    {
+        var patterns = string.Join(", ", Enumerable.Range(0, 200).Select(i => "\"*" + new string('a', 300) + i + "*\""));
+        var rules = string.Concat(Enumerable.Range(0, 5).Select(i => i == 0
+            ? $"  - id: r0\n    effect: allow\n    match: {{ tools: [t0], targets: &many [{patterns}] }}\n"
+            : $"  - id: r{i}\n    effect: allow\n    match: {{ tools: [t{i}], targets: *many }}\n"));
+
+        var errors = Errors("rules:\n" + rules);
+
+        var error = Assert.Single(errors);
+        Assert.Contains("after expanding YAML aliases", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"{PolicyCompiler.MaxGlobCharacters} characters", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_match_list_longer_than_the_limit_is_refused()
+    {
+        var targets = string.Join(", ", Enumerable.Range(0, PolicyCompiler.MaxPatternsPerList + 1).Select(i => "t" + i));
+
+        var error = Assert.Single(Errors($"rules:\n  - id: a\n    effect: allow\n    match: {{ targets: [{targets}] }}\n"));
+
+        Assert.Contains($"the limit is {PolicyCompiler.MaxPatternsPerList}", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -32,4 +32,29 @@ public sealed class GlobTests
         Assert.False(GlobSet.Compile(["x*"]).IsMatch(null));
         Assert.True(GlobSet.Compile(["y", "x*"]).IsMatch("xyz"));
     }
+
+    [Fact]
+    public void Segment_matching_agrees_with_a_regular_expression_on_random_patterns()
+    {
+        var random = new Random(1234);
+        const string Alphabet = "ab/*?";
+        for (var round = 0; round < 20_000; round++)
+        {
+            var pattern = RandomText(random, Alphabet, random.Next(0, 8));
+            var input = RandomText(random, "ab/", random.Next(0, 10));
+            var regex = "^" + string.Concat(pattern.Select(c => c switch { '*' => ".*", '?' => ".", _ => System.Text.RegularExpressions.Regex.Escape(c.ToString()) })) + "$";
+            var expected = System.Text.RegularExpressions.Regex.IsMatch(input, regex, System.Text.RegularExpressions.RegexOptions.Singleline);
+
+            Assert.True(expected == Glob.Compile(pattern).IsMatch(input), $"'{pattern}' on '{input}': expected {expected}");
+        }
+    }
+
+    private static string RandomText(Random random, string alphabet, int length) =>
+        string.Create(length, (random, alphabet), static (span, state) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = state.alphabet[state.random.Next(state.alphabet.Length)];
+            }
+        });
 }
