@@ -36,7 +36,7 @@ internal sealed class ApiTokenAuthenticationHandler(
 
         // Failures are throttled per address and token id: a flood of wrong tokens, or an agent token sent here by
         // mistake, never locks out a valid token it does not name (AuthFailureThrottle says why).
-        var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+        var token = BearerOf(Request);
         var parsed = ApiTokenFormat.TryParse(token, out var id, out var secret);
         var subject = parsed ? AuthFailureThrottle.TokenSubject(id!) : AuthFailureThrottle.MalformedSubject;
         var address = Context.Connection.RemoteIpAddress;
@@ -64,6 +64,13 @@ internal sealed class ApiTokenAuthenticationHandler(
         claims.AddRange(principal.Groups.Select(g => new Claim(GroupClaim, g)));
         var identity = new ClaimsIdentity(claims, SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    /// <summary>The bearer string of <c>Authorization: Bearer ...</c>, or null when the header holds no bearer token.</summary>
+    internal static string? BearerOf(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
