@@ -21,7 +21,11 @@ internal static class MeshApi
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(ApiPolicies.Add);
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
-        services.AddOpenApi("v1", RequestBodyDocs.AddTransformer);
+        services.AddOpenApi("v1", options =>
+        {
+            RequestBodyDocs.AddTransformer(options);
+            DecisionJson.Document(options);
+        });
         services.AddHostedService<AdminTokenBootstrap>();
         services.AddMeshHealth();
     }

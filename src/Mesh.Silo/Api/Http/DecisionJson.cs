@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Mesh.Contracts.Decisions;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 
 namespace Mesh.Silo.Api.Http;
 
@@ -41,6 +43,20 @@ internal static class DecisionJson
             }
         }
     }
+
+    /// <summary>Describes <c>retryAfterSeconds</c> in the OpenAPI document as what it is on the wire: a number of seconds.</summary>
+    public static void Document(OpenApiOptions options) =>
+        options.AddSchemaTransformer((schema, context, _) =>
+        {
+            if (context.JsonPropertyInfo is { Name: RetryAfterSeconds } property && property.DeclaringType == typeof(Decision))
+            {
+                schema.Type = JsonSchemaType.Number;
+                schema.Format = "double";
+                schema.Description = "For rate_limited: seconds until a retry can succeed.";
+            }
+
+            return Task.CompletedTask;
+        });
 
     /// <summary>A duration as a JSON number of seconds (fractions allowed).</summary>
     private sealed class SecondsConverter : JsonConverter<TimeSpan?>
