@@ -103,6 +103,13 @@ internal static class AuditCommands
             {
                 await foreach (var line in run.Api.GetLinesAsync(Path("v1/audit/tail", parameters), run.CancellationToken))
                 {
+                    // The mesh's last line when it closes the tail on purpose (the token was revoked): not a record.
+                    if (TailEnd(line) is { } end)
+                    {
+                        CliContext.Error.MarkupLineInterpolated($"[red]refused:[/] the mesh closed the tail: {end}");
+                        return ExitCodes.Refused;
+                    }
+
                     if (run.Out.Json)
                     {
                         writer.WriteLine(line);
@@ -130,6 +137,15 @@ internal static class AuditCommands
             return ExitCodes.Unreachable;
         }));
         return command;
+    }
+
+    private static string? TailEnd(string line)
+    {
+        using var document = JsonDocument.Parse(line);
+        var root = document.RootElement;
+        return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("end", out var end) && !root.TryGetProperty("id", out _)
+            ? root.TryGetProperty("detail", out var detail) ? $"{end.GetString()}: {detail.GetString()}" : end.GetString()
+            : null;
     }
 
     private static Command Export()

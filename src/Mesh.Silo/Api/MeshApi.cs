@@ -12,12 +12,20 @@ internal static class MeshApi
     public static void AddMeshApi(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new AuthFailureThrottle(TimeProvider.System, sp.GetRequiredService<Hosting.MeshSiloOptions>().FreeAuthFailures));
-        services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
+        services.AddSingleton(sp => new AuthFailureThrottle(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Hosting.MeshSiloOptions>().FreeAuthFailures));
+
+        // No default scheme: only endpoints whose policy names the API token scheme authenticate with it. Runtime
+        // routes (decide, outcomes, approval waits) are anonymous to it, so agent tokens are never counted as failed
+        // operator logins.
+        services.AddAuthentication()
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(ApiPolicies.Add);
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
-        services.AddOpenApi("v1", RequestBodyDocs.AddTransformer);
+        services.AddOpenApi("v1", options =>
+        {
+            RequestBodyDocs.AddTransformer(options);
+            DecisionJson.Document(options);
+        });
         services.AddHostedService<AdminTokenBootstrap>();
         services.AddMeshHealth();
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Mesh.Contracts.Tokens;
@@ -11,7 +10,9 @@ namespace Mesh.Silo.Api.Auth;
 
 /// <summary>
 /// Authenticates <c>Authorization: Bearer mesh_ot_...</c> API tokens against their token grain (so a revocation takes
-/// effect on the next request) and answers 401, 403 and 429 with problem documents.
+/// effect on the next request) and answers 401, 403 and 429 with problem documents. It runs only for the operator
+/// endpoints that ask for it (it is not the default scheme): runtime routes carry agent tokens, which are not operator
+/// logins and never reach it.
 /// </summary>
 internal sealed class ApiTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -33,28 +34,31 @@ internal sealed class ApiTokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
+        // Failures are throttled per address and token id: a flood of wrong tokens, or an agent token sent here by
+        // mistake, never locks out a valid token it does not name (AuthFailureThrottle says why).
+        var token = BearerOf(Request);
+        var parsed = ApiTokenFormat.TryParse(token, out var id, out var secret);
+        var subject = parsed ? AuthFailureThrottle.TokenSubject(id!) : AuthFailureThrottle.MalformedSubject;
         var address = Context.Connection.RemoteIpAddress;
-        if (throttle.IsBlocked(address, out var retryAfter))
+        if (throttle.IsBlocked(address, subject, out var retryAfter))
         {
             Context.Items[ThrottledKey] = retryAfter;
             return AuthenticateResult.Fail("too many failed attempts");
         }
 
-        var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
-        if (!ApiTokenFormat.TryParse(token, out var id, out var secret))
+        if (!parsed)
         {
-            throttle.RecordFailure(address);
+            throttle.RecordFailure(address, subject);
             return AuthenticateResult.Fail("malformed token");
         }
 
-        var principal = await grains.GetGrain<IApiTokenGrain>(ApiTokenFormat.GrainKey(id)).Authenticate(secret);
+        var principal = await grains.GetGrain<IApiTokenGrain>(ApiTokenFormat.GrainKey(id!)).Authenticate(secret!);
         if (principal is null)
         {
-            throttle.RecordFailure(address);
+            throttle.RecordFailure(address, subject);
             return AuthenticateResult.Fail("unknown or revoked token");
         }
 
-        throttle.RecordSuccess(address);
         var claims = new List<Claim> { new(ClaimTypes.Name, principal.Name), new(TokenIdClaim, principal.TokenId) };
         claims.AddRange(principal.Roles.Select(r => new Claim(ClaimTypes.Role, ApiPolicies.RoleName(r))));
         claims.AddRange(principal.Groups.Select(g => new Claim(GroupClaim, g)));
@@ -62,12 +66,18 @@ internal sealed class ApiTokenAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
+    /// <summary>The bearer string of <c>Authorization: Bearer ...</c>, or null when the header holds no bearer token.</summary>
+    internal static string? BearerOf(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+    }
+
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         if (Context.Items.TryGetValue(ThrottledKey, out var value) && value is TimeSpan retryAfter)
         {
-            Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-            return ProblemWriter.WriteAsync(Context, StatusCodes.Status429TooManyRequests, "too_many_failed_attempts", "Too many failed authentications from this address; wait before trying again.");
+            return AuthFailureThrottle.WriteThrottledAsync(Context, retryAfter);
         }
 
         Response.Headers.WWWAuthenticate = "Bearer";

@@ -43,7 +43,7 @@ internal static partial class AuditEndpoints
             .WithSummary("Search the audit trail: records matching every filter given, oldest first (order=desc: newest first), a page at a time.")
             .Produces<AuditPage>();
         audit.MapGet("/tail", TailAsync)
-            .WithSummary("Follow the audit trail live as JSON Lines: the records after the cursor (default: only new ones), then each new record as it is stored, until the client disconnects.")
+            .WithSummary("Follow the audit trail live as JSON Lines: the records after the cursor (default: only new ones), then each new record as it is stored, until the client disconnects. The token is re-checked before every batch: once it is revoked the tail sends a last line {\"end\":\"token_revoked\",...} and closes.")
             .Produces<AuditRecordView>(contentType: NdJson);
         audit.MapGet("/export", ExportAsync)
             .WithSummary("Every matching record stored when the export started, oldest first, as JSON Lines (streamed).")
@@ -82,13 +82,37 @@ internal static partial class AuditEndpoints
         return Results.Ok(new AuditPage(records, next));
     }
 
-    private static async Task TailAsync(HttpContext context, [FromServices] IAuditStore store, [FromServices] IHostApplicationLifetime lifetime)
+    private static async Task TailAsync(HttpContext context, [FromServices] IAuditStore store, [FromServices] IGrainFactory grains, [FromServices] IHostApplicationLifetime lifetime)
     {
         var query = Filters(context.Request, StreamParameters);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var cancellationToken = stop.Token;
         var cursor = After(context.Request) ?? await NewestIdAsync(store, cancellationToken);
         var output = await NdJsonOutput.StartAsync(context.Response, cancellationToken);
+        var batch = new List<AuditRow>(FlushEvery);
+
+        // Sends a batch only after checking that the token is still live: the check runs after the rows were read, so
+        // a record stored after a revocation is never sent to the revoked token. An empty batch is the idle re-check.
+        async Task<bool> SendAsync()
+        {
+            if (!await LiveApiToken.IsLiveAsync(context, grains))
+            {
+                output.WriteEnd(TailEnd.TokenRevoked);
+                await output.FlushAsync(cancellationToken);
+                return false;
+            }
+
+            foreach (var row in batch)
+            {
+                output.Write(AuditRecordView.From(row));
+                cursor = row.Id;
+            }
+
+            batch.Clear();
+            await output.FlushAsync(cancellationToken);
+            return true;
+        }
+
         try
         {
             while (true)
@@ -99,17 +123,17 @@ internal static partial class AuditEndpoints
                 var count = 0;
                 await foreach (var row in store.QueryAsync(query with { AfterId = cursor, Limit = AuditQuery.MaxLimit }, cancellationToken))
                 {
-                    output.Write(AuditRecordView.From(row));
-                    cursor = row.Id;
-                    if (++count % FlushEvery == 0)
+                    batch.Add(row);
+                    count++;
+                    if (batch.Count == FlushEvery && !await SendAsync())
                     {
-                        await output.FlushAsync(cancellationToken);
+                        return;
                     }
                 }
 
-                if (count % FlushEvery != 0)
+                if (!await SendAsync())
                 {
-                    await output.FlushAsync(cancellationToken);
+                    return;
                 }
 
                 if (count < AuditQuery.MaxLimit)
@@ -308,8 +332,27 @@ internal static partial class AuditEndpoints
             _response.BodyWriter.Write("\n"u8);
         }
 
+        /// <summary>The last line of a stream the mesh closes on purpose: <c>{"end": code, "detail": ...}</c>, never a record.</summary>
+        public void WriteEnd(TailEnd end)
+        {
+            JsonSerializer.Serialize(_json, end, ApiJson.Options);
+            _json.Flush();
+            _json.Reset();
+            _response.BodyWriter.Write("\n"u8);
+        }
+
         public async Task FlushAsync(CancellationToken cancellationToken) => await _response.BodyWriter.FlushAsync(cancellationToken);
     }
+}
+
+/// <summary>
+/// The last line of an audit tail the mesh closes on purpose. It has no <c>id</c> or <c>kind</c>, so it is never read
+/// as a record: <c>end</c> says why (<c>token_revoked</c>: the API token was revoked, or no longer authenticates, while
+/// the tail was open).
+/// </summary>
+internal sealed record TailEnd(string End, string Detail)
+{
+    public static TailEnd TokenRevoked { get; } = new("token_revoked", "The API token this tail was opened with was revoked or no longer authenticates; the tail is closed.");
 }
 
 /// <summary>A page of records; <c>next</c> is the <c>after</c> cursor of the next page, null on the last one.</summary>

@@ -166,23 +166,3 @@ internal sealed record WaitBody
     public required string AgentId { get; init; }
     public double TimeoutSeconds { get; init; } = 20;
 }
-
-/// <summary>A decision as the HTTP API returns it (the SDK's <see cref="Decision"/>, with <c>retryAfterSeconds</c>).</summary>
-internal sealed record DecisionResponse(
-    string RequestId,
-    Effect Effect,
-    ReasonCode Reason,
-    string Message,
-    string? RuleId,
-    long PolicyVersion,
-    long? CredentialVersion,
-    string? ApprovalId,
-    double? RetryAfterSeconds,
-    DateTimeOffset DecidedAt,
-    ImmutableArray<string> MissingEvidence,
-    string? AuditId)
-{
-    internal static DecisionResponse From(Decision d) => new(
-        d.RequestId, d.Effect, d.Reason, d.Message, d.RuleId, d.PolicyVersion, d.CredentialVersion, d.ApprovalId,
-        d.RetryAfter?.TotalSeconds, d.DecidedAt, d.MissingEvidence.IsDefault ? [] : d.MissingEvidence, d.AuditId);
-}

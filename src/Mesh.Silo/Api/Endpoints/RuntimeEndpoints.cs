@@ -1,5 +1,8 @@
 using Mesh.Contracts.Agents;
 using Mesh.Contracts.Approvals;
+using Mesh.Contracts.Decisions;
+using Mesh.Contracts.Errors;
+using Mesh.Silo.Api.Auth;
 using Mesh.Silo.Api.Http;
 
 namespace Mesh.Silo.Api.Endpoints;
@@ -7,7 +10,8 @@ namespace Mesh.Silo.Api.Endpoints;
 /// <summary>
 /// The runtime surface over HTTP, for runtimes that are not .NET: decide, report an outcome, wait for an approval.
 /// The agent token authenticates (Authorization: Bearer mesh_at_...); the semantics are exactly the SDK's: a decision
-/// is always a 200 with a decision (a wrong token is a deny with reason bad_token), never an allow by omission.
+/// is always a 200 with a decision (a wrong token is a deny with reason bad_token), never an allow by omission; only
+/// an agent whose wrong tokens from one address exceeded the free allowance is answered 429 (see AuthFailureThrottle).
 /// </summary>
 internal static class RuntimeEndpoints
 {
@@ -15,7 +19,7 @@ internal static class RuntimeEndpoints
     {
         v1.MapPost("/decide", DecideAsync).AllowAnonymous()
             .WithSummary("Ask whether an action may happen (agent token in the Authorization header).")
-            .WithRequestBody<DecideBody>("application/json").Produces<DecisionResponse>();
+            .WithRequestBody<DecideBody>("application/json").Produces<Decision>();
         v1.MapPost("/outcomes", ReportAsync).AllowAnonymous()
             .WithSummary("Report what happened after an allowed action (agent token in the Authorization header).")
             .WithRequestBody<OutcomeBody>("application/json").Produces<OutcomeReceipt>();
@@ -24,12 +28,22 @@ internal static class RuntimeEndpoints
             .WithRequestBody<WaitBody>("application/json").Produces<ApprovalWaitResult>();
     }
 
-    private static async Task<IResult> DecideAsync(HttpRequest request, IGrainFactory grains)
+    private static async Task<IResult> DecideAsync(HttpRequest request, IGrainFactory grains, AuthFailureThrottle throttle)
     {
         var body = await RequestBodies.ReadJsonAsync<DecideBody>(request);
         var agentId = RouteIds.Key(body.AgentId, "agent");
+        if (Throttled(request, throttle, agentId) is { } refused)
+        {
+            return refused;
+        }
+
         var decision = await grains.GetGrain<IAgentGrain>(agentId).Decide(body.ToRequest(RouteIds.BearerToken(request)));
-        return Results.Ok(DecisionResponse.From(decision));
+        if (decision.Reason == ReasonCode.BadToken)
+        {
+            throttle.RecordFailure(request.HttpContext.Connection.RemoteIpAddress, AuthFailureThrottle.AgentSubject(agentId));
+        }
+
+        return Results.Ok(decision);
     }
 
     private static async Task<IResult> ReportAsync(HttpRequest request, IGrainFactory grains)
@@ -49,12 +63,39 @@ internal static class RuntimeEndpoints
         return Results.Ok(receipt);
     }
 
-    private static async Task<IResult> WaitAsync(string tenant, string name, HttpRequest request, IGrainFactory grains)
+    private static async Task<IResult> WaitAsync(string tenant, string name, HttpRequest request, IGrainFactory grains, AuthFailureThrottle throttle)
     {
         var body = await RequestBodies.ReadJsonAsync<WaitBody>(request);
         var approvalId = RouteIds.Key(tenant, name, "approval");
         var agentId = RouteIds.Key(body.AgentId, "agent");
+        if (Throttled(request, throttle, agentId) is { } refused)
+        {
+            return refused;
+        }
+
         var wait = TimeSpan.FromSeconds(Math.Clamp(body.TimeoutSeconds, 0, 20));
-        return Results.Ok(await grains.GetGrain<IAgentGrain>(agentId).WaitForApproval(RouteIds.BearerToken(request), approvalId, wait));
+        try
+        {
+            return Results.Ok(await grains.GetGrain<IAgentGrain>(agentId).WaitForApproval(RouteIds.BearerToken(request), approvalId, wait));
+        }
+        catch (MeshException ex) when (ex.Code == MeshErrorCode.AccessDenied)
+        {
+            // The agent grain refuses an unknown agent or a wrong token: a failed authentication as that agent.
+            throttle.RecordFailure(request.HttpContext.Connection.RemoteIpAddress, AuthFailureThrottle.AgentSubject(agentId));
+            throw;
+        }
+    }
+
+    // A wrong agent token is a failed authentication as that agent: after Mesh:FreeAuthFailures of them from one
+    // address, that agent is refused from that address (429) without the grain checking the token. Other agents, and
+    // operator tokens, from the same address are not affected.
+    private static IResult? Throttled(HttpRequest request, AuthFailureThrottle throttle, string agentId) =>
+        throttle.IsBlocked(request.HttpContext.Connection.RemoteIpAddress, AuthFailureThrottle.AgentSubject(agentId), out var retryAfter)
+            ? new ThrottledResult(retryAfter)
+            : null;
+
+    private sealed class ThrottledResult(TimeSpan retryAfter) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext) => AuthFailureThrottle.WriteThrottledAsync(httpContext, retryAfter);
     }
 }
