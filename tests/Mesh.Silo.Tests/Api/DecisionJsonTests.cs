@@ -34,7 +34,7 @@ public sealed class DecisionJsonTests(ApiFixture api)
         var json = JsonDocument.Parse(JsonSerializer.Serialize(decision, ApiJson.Options)).RootElement;
 
         Assert.Equal(
-            ["approvalId", "auditId", "credentialVersion", "decidedAt", "effect", "message", "missingEvidence", "policyVersion", "reason", "requestId", "resolvedAddresses", "retryAfterSeconds", "ruleId"],
+            ["approvalId", "auditId", "credentialVersion", "decidedAt", "effect", "message", "missingEvidence", "policyVersion", "reason", "replayed", "requestId", "resolvedAddresses", "retryAfterSeconds", "ruleId"],
             json.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal("require_approval", json.GetProperty("effect").GetString());
         Assert.Equal("rate_limited", json.GetProperty("reason").GetString());
