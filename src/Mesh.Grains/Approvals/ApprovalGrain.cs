@@ -201,7 +201,7 @@ internal sealed partial class ApprovalGrain(
             }
         }
 
-        return new MeshException(MeshErrorCode.AccessDenied, why ?? $"'{approverId}' is not in an approver group of this approval in tenant '{tenant}' ({string.Join(", ", eligible)}).");
+        return new MeshException(MeshErrorCode.AccessDenied, why ?? $"'{approverId}' is not in an approver group of this approval ({string.Join(", ", eligible)}) in tenant '{tenant}'.");
     }
 
     // Votes recorded before identities were canonical keep counting as themselves: a name that has no canonical
