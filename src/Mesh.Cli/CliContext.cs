@@ -55,17 +55,17 @@ internal static class CliContext
             }
             catch (UsageException ex)
             {
-                Error.MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+                Error.MarkupLine($"[red]error:[/] {Markup.Escape(TerminalText.Reveal(ex.Message))}");
                 return ExitCodes.Usage;
             }
             catch (MeshUnreachableException ex)
             {
-                Error.MarkupLine($"[red]unreachable:[/] {Markup.Escape(ex.Message)}");
+                Error.MarkupLine($"[red]unreachable:[/] {Markup.Escape(TerminalText.Reveal(ex.Message))}");
                 return ExitCodes.Unreachable;
             }
             catch (MeshApiException ex)
             {
-                Error.MarkupLine($"[red]refused ({ex.Status} {Markup.Escape(ex.Code)}):[/] {Markup.Escape(ex.Message)}");
+                Error.MarkupLine($"[red]refused ({ex.Status} {Markup.Escape(ex.Code)}):[/] {Markup.Escape(TerminalText.Reveal(ex.Message))}");
                 return ex.Status == 400 && ex.Code is "invalid_id" or "malformed_json" or "unknown_field" ? ExitCodes.Usage : ExitCodes.Refused;
             }
         };

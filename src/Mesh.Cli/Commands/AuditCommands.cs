@@ -112,12 +112,12 @@ internal static class AuditCommands
 
                     if (run.Out.Json)
                     {
-                        writer.WriteLine(line);
+                        writer.WriteLine(TerminalText.Reveal(line));
                     }
                     else
                     {
                         using var document = JsonDocument.Parse(line);
-                        writer.WriteLine(Line(document.RootElement));
+                        writer.WriteLine(TerminalText.Reveal(Line(document.RootElement)));
                     }
 
                     writer.Flush();
@@ -231,7 +231,7 @@ internal static class AuditCommands
             var writer = CliContext.Console.Profile.Out.Writer;
             foreach (var problem in result.GetProperty("problems").EnumerateArray())
             {
-                writer.WriteLine($"{Text(problem, "kind")}  {Text(problem, "recordId") ?? "-"}  {Text(problem, "message")}");
+                writer.WriteLine(TerminalText.Reveal($"{Text(problem, "kind")}  {Text(problem, "recordId") ?? "-"}  {Text(problem, "message")}"));
             }
 
             run.Out.Note($"[red]{result.GetProperty("problems").GetArrayLength()} problem(s)[/] ({Markup.Escape(summary)})");

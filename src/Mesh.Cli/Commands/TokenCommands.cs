@@ -33,8 +33,8 @@ internal static class TokenCommands
     {
         var name = new Option<string>("--name") { Description = "Who holds it; recorded as the actor of everything done with it.", Required = true };
         var roles = new Option<string[]>("--role") { Description = "admin, operator, approver or auditor (repeat for more).", Required = true };
-        var groups = new Option<string[]>("--group") { Description = "Approver group the holder belongs to (repeat for more)." };
-        var command = new Command("create", "Create an API token and print it (shown only this once).\n\nExamples:\n  mesh token create --name bob --role approver --group finance\n  mesh token create --name siem --role auditor")
+        var groups = new Option<string[]>("--group") { Description = "Approver group the holder belongs to, as tenant/group (that tenant only) or */group (every tenant); repeat for more." };
+        var command = new Command("create", "Create an API token and print it (shown only this once).\n\nExamples:\n  mesh token create --name bob --role approver --group acme/finance\n  mesh token create --name siem --role auditor")
         {
             name, roles, groups,
         };

@@ -26,7 +26,7 @@ internal sealed class Renderer(bool json, IAnsiConsole console)
 
         foreach (var property in value.EnumerateObject())
         {
-            table.AddRow(Markup.Escape(property.Name), Markup.Escape(Format(property.Value)));
+            table.AddRow(Markup.Escape(TerminalText.Reveal(property.Name)), Markup.Escape(Format(property.Value)));
         }
 
         console.Write(table);
@@ -68,7 +68,8 @@ internal sealed class Renderer(bool json, IAnsiConsole console)
         }
     }
 
-    private void WriteJson(JsonElement value) => console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, CliJson.Indented));
+    // Hidden characters only ever stand inside JSON strings, where their escape means the same: the JSON stays valid.
+    private void WriteJson(JsonElement value) => console.Profile.Out.Writer.WriteLine(TerminalText.Reveal(JsonSerializer.Serialize(value, CliJson.Indented)));
 
     private static JsonElement Path(JsonElement item, string path)
     {
@@ -87,9 +88,8 @@ internal sealed class Renderer(bool json, IAnsiConsole console)
     private static string Format(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.Undefined or JsonValueKind.Null => "",
-        JsonValueKind.String => value.GetString() ?? "",
+        JsonValueKind.String => TerminalText.Reveal(value.GetString()),
         JsonValueKind.Array => string.Join(", ", value.EnumerateArray().Select(Format)),
-        JsonValueKind.Object => value.GetRawText(),
-        _ => value.GetRawText(),
+        _ => TerminalText.Reveal(value.GetRawText()),
     };
 }

@@ -23,4 +23,12 @@ public sealed record ApprovalPolicy
 
     /// <summary>When true (the default) the agent's owner may not vote; the requesting agent never may.</summary>
     [Id(5)] public bool SeparationOfDuties { get; init; } = true;
+
+    /// <summary>
+    /// The members the tenant's policy declares (<c>approver_groups</c>) for those of <see cref="Groups"/> and
+    /// <see cref="EscalationGroups"/> it declares, as canonical approver identities. For a group listed here only
+    /// these people may vote, and only with a grant of the group scoped to the approval's tenant
+    /// (<c>tenant/group</c>); a group not listed here takes any holder of the group in this tenant.
+    /// </summary>
+    [Id(6)] public ImmutableDictionary<string, ImmutableArray<string>> Members { get; init; } = ImmutableDictionary<string, ImmutableArray<string>>.Empty;
 }

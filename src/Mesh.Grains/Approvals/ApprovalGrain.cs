@@ -7,6 +7,7 @@ using Mesh.Contracts.Keys;
 using Mesh.Contracts.Tenants;
 using Mesh.Grains.Hosting;
 using Mesh.Grains.Tenants;
+using Mesh.Policy.Identities;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.Grains.Approvals;
@@ -90,7 +91,7 @@ internal sealed partial class ApprovalGrain(
             s.ClosedBy = vote.ApproverId;
             s.ClosedAt = now;
         }
-        else if (s.Votes.Count(v => v.Approve) >= s.Policy!.Quorum)
+        else if (DistinctApprovers() >= s.Policy!.Quorum)
         {
             s.Status = ApprovalStatus.Granted;
         }
@@ -111,6 +112,8 @@ internal sealed partial class ApprovalGrain(
     }
 
     // Who may vote, in one place: Vote throws what this returns, CheckVoter reports it. Null: the vote is accepted.
+    // People are compared by their canonical identity (ApproverIdentity): "Alice", "alice " and "ａｌｉｃｅ" are one
+    // person for separation of duties, group membership, one vote each and the quorum.
     private MeshException? VoterRefusal(string? approverId, ImmutableArray<string> approverGroups, DateTimeOffset now)
     {
         var s = state.State;
@@ -125,29 +128,88 @@ internal sealed partial class ApprovalGrain(
             return new MeshException(MeshErrorCode.InvalidArgument, "A vote needs an approver id of at most 256 characters.");
         }
 
-        if (string.Equals(approverId, s.Subject!.AgentId, StringComparison.Ordinal))
+        if (!ApproverIdentity.TryCanonicalize(approverId, out var identity, out var problem))
+        {
+            return new MeshException(MeshErrorCode.AccessDenied, $"The approver name cannot be used to vote: {problem}. Ask an admin for a token with a plain name.");
+        }
+
+        if (string.Equals(approverId, s.Subject!.AgentId, StringComparison.Ordinal) || ApproverIdentity.AreSame(identity, s.Subject.AgentId))
         {
             return new MeshException(MeshErrorCode.AccessDenied, "The requesting agent cannot vote on its own request.");
         }
 
-        if (s.Policy!.SeparationOfDuties && s.Subject.AgentOwner is { } owner && string.Equals(approverId, owner, StringComparison.Ordinal))
+        if (s.Policy!.SeparationOfDuties && s.Subject.AgentOwner is { } owner)
         {
-            return new MeshException(MeshErrorCode.AccessDenied, $"Separation of duties: '{owner}' owns the requesting agent and cannot vote on its requests.");
+            // An owner with no canonical reading cannot be told apart from any approver: nobody may vote (fail closed).
+            if (!ApproverIdentity.TryCanonicalize(owner, out var ownerIdentity, out var ownerProblem))
+            {
+                return new MeshException(MeshErrorCode.AccessDenied, $"Separation of duties cannot be checked: the requesting agent's owner is not a usable name ({ownerProblem}). Re-register the agent with a plain owner name.");
+            }
+
+            if (string.Equals(identity, ownerIdentity, StringComparison.Ordinal))
+            {
+                return new MeshException(MeshErrorCode.AccessDenied, $"Separation of duties: '{owner}' owns the requesting agent and cannot vote on its requests.");
+            }
         }
 
-        if (!IsEligible(approverGroups, now))
+        if (GroupRefusal(approverId, identity, approverGroups, now) is { } notEligible)
         {
-            var groups = string.Join(", ", EligibleGroups(now));
-            return new MeshException(MeshErrorCode.AccessDenied, $"'{approverId}' is not in an approver group of this approval ({groups}).");
+            return notEligible;
         }
 
-        if (s.Votes.Exists(v => string.Equals(v.ApproverId, approverId, StringComparison.Ordinal)))
+        if (s.Votes.Exists(v => string.Equals(IdentityOf(v), identity, StringComparison.Ordinal)))
         {
             return new MeshException(MeshErrorCode.Conflict, $"'{approverId}' has already voted on this approval; one vote per approver.");
         }
 
         return null;
     }
+
+    // The approver must hold, in this approval's tenant, a group that may vote now. For a group the tenant's policy
+    // declares with members, only a grant scoped to this tenant counts, and only for a declared member; a grant for
+    // every tenant (including the bare names of tokens made before groups were scoped) counts only for groups the
+    // policy does not declare.
+    private MeshException? GroupRefusal(string approverId, string identity, ImmutableArray<string> approverGroups, DateTimeOffset now)
+    {
+        var tenant = MeshKey.TenantOf(ApprovalId)!;
+        var members = state.State.Policy!.Members ?? ImmutableDictionary<string, ImmutableArray<string>>.Empty;
+        var eligible = EligibleGroups(now).ToList();
+        string? why = null;
+        foreach (var text in approverGroups.IsDefault ? [] : approverGroups)
+        {
+            if (!ApproverGroupGrant.TryParse(text, out var grant) || !grant.AppliesIn(tenant) || !eligible.Contains(grant.Group, StringComparer.Ordinal))
+            {
+                continue;
+            }
+
+            if (!members.TryGetValue(grant.Group, out var declared))
+            {
+                return null;
+            }
+
+            if (!grant.IsScopedTo(tenant))
+            {
+                why ??= $"'{approverId}' holds approver group '{grant.Group}' for every tenant, but tenant '{tenant}' declares who is in '{grant.Group}': only a grant of '{tenant}/{grant.Group}' counts here.";
+            }
+            else if (!declared.Contains(identity, StringComparer.Ordinal))
+            {
+                why = $"'{approverId}' is not a declared member of approver group '{grant.Group}' in tenant '{tenant}'.";
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return new MeshException(MeshErrorCode.AccessDenied, why ?? $"'{approverId}' is not in an approver group of this approval ({string.Join(", ", eligible)}) in tenant '{tenant}'.");
+    }
+
+    // Votes recorded before identities were canonical keep counting as themselves: a name that has no canonical
+    // reading (it could not vote today) is its own identity, distinct from every canonical one.
+    private static string IdentityOf(RecordedVote vote) => ApproverIdentity.Canonicalize(vote.ApproverId) ?? "\0raw:" + vote.ApproverId;
+
+    // The quorum counts people, not votes or spellings.
+    private int DistinctApprovers() => state.State.Votes.Where(v => v.Approve).Select(IdentityOf).Distinct(StringComparer.Ordinal).Count();
 
     public async Task<ApprovalView> Cancel(string actor, string? reason)
     {
@@ -311,9 +373,6 @@ internal sealed partial class ApprovalGrain(
         var policy = state.State.Policy!;
         return IsEscalated(now) ? policy.Groups.Concat(policy.EscalationGroups).Distinct(StringComparer.Ordinal) : policy.Groups;
     }
-
-    private bool IsEligible(ImmutableArray<string> approverGroups, DateTimeOffset now) =>
-        !approverGroups.IsDefaultOrEmpty && EligibleGroups(now).Any(approverGroups.Contains);
 
     private void EnsureOpened()
     {

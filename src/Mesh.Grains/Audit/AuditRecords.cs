@@ -178,7 +178,7 @@ internal static class AuditRecords
         var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in values)
         {
-            builder[key] = policy.IsSecret(key) ? AuditText.HashSecret(value) : value;
+            builder[key] = policy.IsSecret(key, value) ? AuditText.HashSecret(value) : value;
         }
 
         return builder.ToImmutable();
@@ -202,43 +202,12 @@ internal static class AuditRecords
                 return (null, digest);
             }
 
-            RedactJson(node, policy);
+            SecretRedaction.RedactJson(node, policy, AuditText.HashSecret);
             return (node.ToJsonString(), digest);
         }
         catch (JsonException)
         {
             return (null, digest);
-        }
-    }
-
-    private static void RedactJson(JsonNode node, AuditPolicy policy)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                foreach (var key in obj.Select(p => p.Key).ToList())
-                {
-                    if (policy.IsSecret(key))
-                    {
-                        obj[key] = AuditText.HashSecret(obj[key]?.ToJsonString() ?? "null");
-                    }
-                    else if (obj[key] is { } child)
-                    {
-                        RedactJson(child, policy);
-                    }
-                }
-
-                break;
-            case JsonArray array:
-                foreach (var child in array)
-                {
-                    if (child is not null)
-                    {
-                        RedactJson(child, policy);
-                    }
-                }
-
-                break;
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Mesh.Contracts.Agents;
 using Mesh.Contracts.Approvals;
 using Mesh.Policy.Compilation;
@@ -37,6 +38,10 @@ internal sealed class TenantPolicy
                     EscalationGroups = [.. approval.EscalationGroups],
                     EscalateAfter = approval.EscalateAfter,
                     SeparationOfDuties = approval.SeparationOfDuties,
+                    // The default (ordinal) comparer, as state read back from storage has it.
+                    Members = approval.Members is null
+                        ? ImmutableDictionary<string, ImmutableArray<string>>.Empty
+                        : approval.Members.ToImmutableDictionary(m => m.Key, m => m.Value.ToImmutableArray()),
                 };
             }
 

@@ -147,10 +147,15 @@ public sealed record RuleLimits(RuleRateLimit? PerAgent, RuleRateLimit? PerAgent
 /// <param name="EscalationGroups">Groups that may also vote after <paramref name="EscalateAfter"/>.</param>
 /// <param name="EscalateAfter">Escalation delay.</param>
 /// <param name="SeparationOfDuties">When true (the default), the agent's owner may not vote.</param>
+/// <param name="Members">
+/// For each group of the rule that the policy's <c>approver_groups</c> declares: its members' canonical identities
+/// (only they may vote for that group). A group missing here was not declared; null: none was.
+/// </param>
 public sealed record RuleApproval(
     IReadOnlyList<string> Groups,
     int Quorum,
     TimeSpan ExpiresAfter,
     IReadOnlyList<string> EscalationGroups,
     TimeSpan? EscalateAfter,
-    bool SeparationOfDuties = true);
+    bool SeparationOfDuties = true,
+    IReadOnlyDictionary<string, IReadOnlyList<string>>? Members = null);

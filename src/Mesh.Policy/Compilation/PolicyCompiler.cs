@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Mesh.Policy.Destinations;
 using Mesh.Policy.Expressions;
+using Mesh.Policy.Identities;
 using Mesh.Policy.Matching;
 using Mesh.Policy.Model;
 using Mesh.Policy.Parsing;
@@ -201,7 +202,23 @@ public static class PolicyCompiler
         {
             var name = (key as YamlScalarNode)?.Value ?? string.Empty;
             var entry = new Dictionary<string, YamlNode>(StringComparer.Ordinal) { [name] = members };
-            groups[name] = [.. reader.Strings(entry, name, $"approver group '{name}'").Select(m => m.Value)];
+
+            // Members are approver identities, compared in their canonical reading (ApproverIdentity): the vote of a
+            // token named "Alice" counts for the member "alice", and a name no token could canonically hold is an error.
+            var identities = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (member, memberNode) in reader.Strings(entry, name, $"approver group '{name}'"))
+            {
+                if (!ApproverIdentity.TryCanonicalize(member, out var identity, out var problem))
+                {
+                    reader.Error(memberNode, $"approver group '{name}' member '{member}' is not a usable approver name: {problem}");
+                }
+                else if (!identities.Add(identity))
+                {
+                    reader.Error(memberNode, $"approver group '{name}' lists '{member}' twice (names are compared trimmed, NFKC-normalised and lower-cased)");
+                }
+            }
+
+            groups[name] = identities;
         }
 
         return groups;
@@ -510,7 +527,10 @@ public static class PolicyCompiler
             }
         }
 
-        return new RuleApproval([.. groups.Select(g => g.Value)], quorum, expires, [.. escalation.Select(g => g.Value)], escalateAfter, separation);
+        // The declared members of the groups this rule names travel with the approval: only they may vote for them.
+        var members = allGroups.Where(approverGroups.ContainsKey).Distinct(StringComparer.Ordinal)
+            .ToDictionary(g => g, g => (IReadOnlyList<string>)[.. approverGroups[g].Order(StringComparer.Ordinal)], StringComparer.Ordinal);
+        return new RuleApproval([.. groups.Select(g => g.Value)], quorum, expires, [.. escalation.Select(g => g.Value)], escalateAfter, separation, members);
     }
 
     // A rule can never decide when an earlier unconditional rule with the same match has an effect at least as strong,

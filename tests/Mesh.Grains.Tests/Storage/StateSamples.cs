@@ -67,6 +67,8 @@ internal static class StateSamples
                 EscalationGroups = ["cfo"],
                 EscalateAfter = TimeSpan.FromMinutes(30),
                 SeparationOfDuties = false,
+                // Strings not used elsewhere in the sample: Orleans would write a repeated (interned) string as a reference.
+                Members = ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("board", ["dana", "erin"]),
             },
             Votes = [new RecordedVote { ApproverId = "bob", Approve = true, Comment = "ok", At = T0.AddMinutes(3) }],
             OpenedAt = T0,

@@ -1,6 +1,7 @@
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Tokens;
 using Mesh.Grains.Tokens;
+using Mesh.Policy.Identities;
 using Mesh.Testing;
 
 namespace Mesh.Grains.Tests.Tokens;
@@ -70,5 +71,80 @@ public sealed class ApiTokenTests(MeshCluster mesh)
     public void Malformed_tokens_do_not_parse(string? token)
     {
         Assert.False(ApiTokenFormat.TryParse(token, out _, out _));
+    }
+    [Theory]
+    [InlineData("{0}")]
+    [InlineData("{0} ")]
+    [InlineData(" {0}")]
+    [InlineData("{0}\u3000")]
+    [InlineData("{1}")]
+    [InlineData("{2}")]
+    public async Task A_name_that_reads_as_a_live_tokens_name_is_refused(string spelling)
+    {
+        // A fresh person per case (the registry is shared by the whole cluster); {1} upper-case, {2} fullwidth.
+        var person = "alice" + Guid.NewGuid().ToString("N")[..6];
+        var fullwidth = string.Concat(person.Select(c => char.IsAsciiLetterLower(c) ? (char)(c - 'a' + 'ａ') : char.IsAsciiDigit(c) ? (char)(c - '0' + '０') : c));
+        var first = await Registry.Create(new ApiTokenSpec { Name = person, Roles = [ApiRole.Approver] });
+        var name = string.Format(System.Globalization.CultureInfo.InvariantCulture, spelling, person, person.ToUpperInvariant(), fullwidth);
+
+        var error = await Assert.ThrowsAsync<MeshException>(() => Registry.Create(new ApiTokenSpec { Name = name, Roles = [ApiRole.Approver] }));
+
+        Assert.Equal(MeshErrorCode.AlreadyExists, error.Code);
+        Assert.Contains(first.Info.Id, error.Message, StringComparison.Ordinal);
+        Assert.Single(await Registry.List(), t => ApproverIdentity.AreSame(t.Name, person));
+    }
+
+    [Fact]
+    public async Task A_revoked_tokens_name_can_be_given_to_a_new_token()
+    {
+        var person = "rotating" + Guid.NewGuid().ToString("N")[..6];
+        var old = await Registry.Create(new ApiTokenSpec { Name = person, Roles = [ApiRole.Approver] });
+        await Registry.Revoke(old.Info.Id);
+
+        var renewed = await Registry.Create(new ApiTokenSpec { Name = person.ToUpperInvariant() + " ", Roles = [ApiRole.Approver] });
+
+        Assert.Equal(person.ToUpperInvariant(), renewed.Info.Name);
+        await Assert.ThrowsAsync<MeshException>(() => Registry.Create(new ApiTokenSpec { Name = person, Roles = [ApiRole.Approver] }));
+    }
+
+    [Theory]
+    [InlineData("ali\u200Bce")]
+    [InlineData("\u202Eecila")]
+    [InlineData("alice\u2066")]
+    [InlineData("ali\u00ADce")]
+    [InlineData("\uFEFFalice")]
+    [InlineData("alice\tbob")]
+    [InlineData("\u3000 ")]
+    [InlineData("\u3164")]
+    public async Task A_name_with_invisible_or_control_characters_is_refused(string name)
+    {
+        var error = await Assert.ThrowsAsync<MeshException>(() => Registry.Create(new ApiTokenSpec { Name = name, Roles = [ApiRole.Approver] }));
+
+        Assert.Equal(MeshErrorCode.InvalidArgument, error.Code);
+        Assert.DoesNotContain(await Registry.List(), t => t.Name == name);
+    }
+
+    [Theory]
+    [InlineData("acme/finance", true)]
+    [InlineData("*/finance", true)]
+    [InlineData("finance", true)]
+    [InlineData("Acme/finance", false)]
+    [InlineData("acme/", false)]
+    [InlineData("/finance", false)]
+    [InlineData("acme/fin/ance", false)]
+    [InlineData("**/finance", false)]
+    public async Task Group_grants_name_a_tenant_or_every_tenant(string group, bool accepted)
+    {
+        var spec = new ApiTokenSpec { Name = "grants" + Guid.NewGuid().ToString("N")[..8], Roles = [ApiRole.Approver], Groups = [group] };
+
+        if (accepted)
+        {
+            Assert.Equal([group], (await Registry.Create(spec)).Info.Groups.ToArray());
+        }
+        else
+        {
+            Assert.Equal(MeshErrorCode.InvalidArgument, (await Assert.ThrowsAsync<MeshException>(() => Registry.Create(spec))).Code);
+            Assert.DoesNotContain(await Registry.List(), t => t.Name == spec.Name);
+        }
     }
 }

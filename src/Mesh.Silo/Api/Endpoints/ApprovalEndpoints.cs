@@ -49,7 +49,7 @@ internal static class ApprovalEndpoints
     private static async Task<InboxItem?> InboxItemAsync(ClaimsPrincipal user, IApprovalGrain approval)
     {
         var view = await approval.Get();
-        return view.Status == ApprovalStatus.Pending ? new InboxItem(view, await YouAsync(user, approval)) : null;
+        return view.Status == ApprovalStatus.Pending ? new InboxItem(ApprovalRedaction.ForViewer(view, user), await YouAsync(user, approval)) : null;
     }
 
     /// <summary>Whether the caller may vote: the role check of the vote endpoint, then the approval's own rule.</summary>
@@ -70,15 +70,15 @@ internal static class ApprovalEndpoints
     private static (string Name, ImmutableArray<string> Groups) Voter(ClaimsPrincipal user) =>
         (user.Identity!.Name!, [.. user.FindAll(ApiTokenAuthenticationHandler.GroupClaim).Select(c => c.Value)]);
 
-    private static async Task<IResult> ListPendingAsync(string tenant, IGrainFactory grains)
+    private static async Task<IResult> ListPendingAsync(string tenant, ClaimsPrincipal user, IGrainFactory grains)
     {
         var ids = await grains.GetGrain<ITenantGrain>(RouteIds.Tenant(tenant)).ListPendingApprovals();
         var views = await Task.WhenAll(ids.Select(id => grains.GetGrain<IApprovalGrain>(id).Get()));
-        return Results.Ok(views.Where(v => v.Status == ApprovalStatus.Pending));
+        return Results.Ok(views.Where(v => v.Status == ApprovalStatus.Pending).Select(v => ApprovalRedaction.ForViewer(v, user)));
     }
 
-    private static async Task<IResult> GetAsync(string tenant, string name, IGrainFactory grains) =>
-        Results.Ok(await ExistingAsync(Approval(grains, tenant, name)));
+    private static async Task<IResult> GetAsync(string tenant, string name, ClaimsPrincipal user, IGrainFactory grains) =>
+        Results.Ok(ApprovalRedaction.ForViewer(await ExistingAsync(Approval(grains, tenant, name)), user));
 
     private static async Task<IResult> GetYouAsync(string tenant, string name, ClaimsPrincipal user, IGrainFactory grains)
     {
@@ -107,7 +107,7 @@ internal static class ApprovalEndpoints
             Approve = body.Approve,
             Comment = body.Comment,
         };
-        return Results.Ok(await Approval(grains, tenant, name).Vote(vote));
+        return Results.Ok(ApprovalRedaction.ForViewer(await Approval(grains, tenant, name).Vote(vote), user));
     }
 }
 

@@ -27,17 +27,57 @@ export function h(tag, props, ...children) {
   return element;
 }
 
-/** Appends nodes or text to an element, skipping null, undefined and false. */
+/** Appends nodes or text to an element, skipping null, undefined and false. Text goes through revealed(). */
 export function append(element, children) {
   for (const child of [children].flat(Infinity)) {
     if (child === undefined || child === null || child === false) {
       continue;
     }
 
-    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    element.append(...(child instanceof Node ? [child] : revealed(String(child))));
   }
 
   return element;
+}
+
+// Characters a reader cannot see or that reorder the text around them: controls (but tab and line breaks), format
+// characters (bidi overrides and isolates, zero-width spaces and joiners, the byte order mark, soft hyphens, tags),
+// private-use and unassigned code points, line and paragraph separators, variation selectors and blank fillers.
+// The same set approver names may not contain (ApproverIdentity on the server).
+const hidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u2800\u3164\uFE00-\uFE0F\uFFA0\u{E0100}-\u{E01EF}]/u;
+const hiddenAll = new RegExp(hidden.source, 'gu');
+
+/**
+ * Text as nodes in which every hidden character is shown as its escape (\u202E), marked and titled, instead of taking
+ * effect: a right-to-left override in a target or an argument cannot make "moc.live" read as "evil.com" to an approver.
+ */
+export function revealed(text) {
+  if (!hidden.test(text)) {
+    return [document.createTextNode(text)];
+  }
+
+  const nodes = [];
+  let last = 0;
+  for (const match of text.matchAll(hiddenAll)) {
+    if (match.index > last) {
+      nodes.push(document.createTextNode(text.slice(last, match.index)));
+    }
+
+    const code = match[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+    const escape = code.length > 4 ? `\\u{${code}}` : `\\u${code}`;
+    const mark = document.createElement('span');
+    mark.className = 'hidden-char';
+    mark.title = `Hidden character U+${code}, shown escaped`;
+    mark.textContent = escape;
+    nodes.push(mark);
+    last = match.index + match[0].length;
+  }
+
+  if (last < text.length) {
+    nodes.push(document.createTextNode(text.slice(last)));
+  }
+
+  return nodes;
 }
 
 /** A description list of label/value rows; rows whose value is null, undefined or empty are left out. */
