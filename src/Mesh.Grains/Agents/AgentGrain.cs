@@ -13,6 +13,7 @@ using Mesh.Grains.RateLimiting;
 using Mesh.Grains.Sessions;
 using Mesh.Grains.Tenants;
 using Mesh.Policy.Destinations;
+using Mesh.Policy.Identities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -230,6 +231,8 @@ internal sealed partial class AgentGrain(
         }
 
         MeshException.ThrowIfInvalid(registration.Owner is null || (registration.Owner.Length is > 0 and <= 256), "The owner must be 1-256 characters.");
+        // The owner is compared with approvers by canonical identity (separation of duties): refuse a name that has none.
+        MeshException.ThrowIfInvalid(registration.Owner is null || ApproverIdentity.TryCanonicalize(registration.Owner, out _, out _), "The owner must be a plain name (no invisible, control or bidi characters).");
         if (registration.RateLimit?.Validate() is { } limitError)
         {
             throw new MeshException(MeshErrorCode.InvalidArgument, $"Agent rate limit: {limitError}.");
