@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Mesh.Silo.Tests.Audit;
+namespace Mesh.Testing;
 
 /// <summary>The real <c>mesh</c> CLI as a process, pointed at a silo's HTTP API with a token.</summary>
 public static class MeshCli
