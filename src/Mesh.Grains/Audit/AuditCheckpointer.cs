@@ -44,6 +44,7 @@ public sealed partial class AuditCheckpointer : ILifecycleParticipant<ISiloLifec
     private long _recordsRead;
     private long _recordsReadBefore;
     private Task _running = Task.CompletedTask;
+    private int _disposed;
 
     /// <summary>Creates the checkpointer; its timer starts with the silo (<see cref="Participate"/>).</summary>
     public AuditCheckpointer(IAuditStore store, AuditSigningKey key, IOptions<MeshGrainOptions> options, ILogger<AuditCheckpointer> logger)
@@ -204,8 +205,12 @@ public sealed partial class AuditCheckpointer : ILifecycleParticipant<ISiloLifec
     /// <inheritdoc />
     public void Dispose()
     {
-        _stopping.Cancel();
-        _stopping.Dispose();
+        // The container disposes it once per registration (itself, and as a lifecycle participant).
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Cancel();
+            _stopping.Dispose();
+        }
     }
 
     private bool Periodic => _settings.CheckpointInterval > TimeSpan.Zero && _settings.Durability != AuditDurability.Off;
@@ -222,7 +227,11 @@ public sealed partial class AuditCheckpointer : ILifecycleParticipant<ISiloLifec
 
     private async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+
         await _running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
