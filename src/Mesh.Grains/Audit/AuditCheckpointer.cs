@@ -313,7 +313,7 @@ public sealed partial class AuditCheckpointer : ILifecycleParticipant<ISiloLifec
                 {
                     ready.Add((stream, head, -1));
                 }
-                else if (head.Time == DateTimeOffset.MinValue || head.Time <= now - interval)
+                else if (head.Time == DateTimeOffset.MinValue || head.Time <= AuditText.Before(now, interval))
                 {
                     // A live writer signs its heads within one interval: one still unsigned after that was orphaned.
                     ready.Add((stream, head, signed));
@@ -341,7 +341,7 @@ public sealed partial class AuditCheckpointer : ILifecycleParticipant<ISiloLifec
                 continue;
             }
 
-            if (firstUnsigned.Time < now - window)
+            if (firstUnsigned.Time < AuditText.Before(now, window))
             {
                 LogWarningUnsignedTooOld(_logger, stream, signed + 1, head.Sequence, firstUnsigned.Time);
                 continue;

@@ -68,7 +68,7 @@ public sealed class AuditVerifier(IAuditStore store, AuditSigningKey keys, IOpti
         var now = options.Value.TimeProvider.GetUtcNow();
         var intervals = coverageIntervals ?? settings.CoverageIntervals;
         // Records written before this are past their signing: each silo signs what it wrote within one interval.
-        var signedBy = now - (settings.CheckpointInterval * Math.Max(0, intervals));
+        var signedBy = AuditText.Before(now, settings.CheckpointInterval * Math.Max(0, intervals));
         var problems = new List<AuditProblem>();
         var (pins, checkpoints) = await LoadPinsAsync(stream, problems, cancellationToken).ConfigureAwait(false);
         var records = 0L;
@@ -117,7 +117,7 @@ public sealed class AuditVerifier(IAuditStore store, AuditSigningKey keys, IOpti
 
         // Nothing vouches for a store without a single trusted checkpoint (every one deleted, or none ever signed). A new
         // store gets one interval to sign its first (the strict window, 0, allows none).
-        if (checkpoints == 0 && records > 0 && oldest < now - (settings.CheckpointInterval * Math.Min(1, Math.Max(0, intervals))))
+        if (checkpoints == 0 && records > 0 && oldest < AuditText.Before(now, settings.CheckpointInterval * Math.Min(1, Math.Max(0, intervals))))
         {
             problems.Insert(0, new AuditProblem("unsigned", stream, null, null,
                 Invariant($"The store holds {records} record(s) but no trusted checkpoint: every checkpoint was deleted (or none was ever signed), so nothing vouches for any record. Silos sign one every {settings.CheckpointInterval}.")));
