@@ -201,18 +201,42 @@ internal static class AuditCommands
     private static Command Verify()
     {
         var stream = new Option<string?>("--stream") { Description = "Only this stream: an agent id, a tenant id, or _mesh." };
+        var coverage = new Option<int?>("--coverage-intervals")
+        {
+            Description = "Report records older than this many checkpoint intervals that no signed checkpoint covers (default: the silo's Mesh:Audit:CoverageIntervals, 3; 0: every record must be signed).",
+        };
+        coverage.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0 or > 10_000)
+            {
+                result.AddError("--coverage-intervals must be from 0 to 10000.");
+            }
+        });
         var command = new Command("verify", """
             Verify the audit trail: every record's hash, every stream's chain (nothing edited, deleted, inserted,
-            reordered or cut off) and every signed checkpoint. Prints a summary, or each problem (kind, first broken
-            record, what happened) and exits 1. A large store takes a while: raise --timeout (seconds).
+            reordered or cut off), every signed checkpoint (trusted key, not replayed), and that every record older
+            than a few checkpoint intervals is covered by a signed checkpoint. Prints a summary, or each problem (kind,
+            first broken record, what happened) and exits 1. A large store takes a while: raise --timeout (seconds).
 
             Examples:
               mesh audit verify
               mesh audit verify --stream acme/release-bot -o json
-            """) { stream };
+              mesh audit verify --coverage-intervals 0
+            """) { stream, coverage };
         command.SetAction(CliContext.Run(async run =>
         {
-            var query = run.Get(stream) is { } s ? "?stream=" + Uri.EscapeDataString(s) : string.Empty;
+            var parameters = new List<string>();
+            if (run.Get(stream) is { } s)
+            {
+                parameters.Add("stream=" + Uri.EscapeDataString(s));
+            }
+
+            if (run.Get(coverage) is { } intervals)
+            {
+                parameters.Add("coverageIntervals=" + intervals.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            var query = parameters.Count == 0 ? string.Empty : "?" + string.Join('&', parameters);
             var result = await run.Api.PostAsync("v1/audit/verify" + query, null, run.CancellationToken);
             var ok = result.GetProperty("ok").GetBoolean();
             if (run.Out.Json)

@@ -85,6 +85,10 @@ public sealed class AuditChain(string stream, AuditWriter writer)
             _chain = Interlocked.Increment(ref _chains);
             _previousHash = head is null ? AuditText.GenesisHash : Convert.ToHexStringLower(head.Hash);
             _next = (head?.Sequence ?? 0) + 1;
+            if (head is not null)
+            {
+                writer.HeadRecovered(stream, head);
+            }
         }
         catch (Exception ex)
         {

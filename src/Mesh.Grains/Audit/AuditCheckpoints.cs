@@ -9,6 +9,12 @@ namespace Mesh.Grains.Audit;
 /// <param name="Hash">That record's hash.</param>
 public sealed record CheckpointHead(string Stream, long Sequence, byte[] Hash);
 
+/// <summary>What a checkpoint's signed body says.</summary>
+/// <param name="Time">When it was signed.</param>
+/// <param name="Writer">The silo process that signed it.</param>
+/// <param name="Heads">The stream heads it signs.</param>
+public sealed record CheckpointContents(DateTimeOffset Time, string Writer, IReadOnlyList<CheckpointHead> Heads);
+
 /// <summary>The canonical encoding of a checkpoint's heads: [version, time µs, writer, [[stream, sequence, hash]...]] sorted by stream.</summary>
 public static class AuditCheckpoints
 {
@@ -37,8 +43,11 @@ public static class AuditCheckpoints
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Decodes a checkpoint body; throws <see cref="AuditFormatException"/> when malformed.</summary>
-    public static IReadOnlyList<CheckpointHead> Decode(ReadOnlyMemory<byte> body)
+    /// <summary>Decodes a checkpoint body's heads; throws <see cref="AuditFormatException"/> when malformed.</summary>
+    public static IReadOnlyList<CheckpointHead> Decode(ReadOnlyMemory<byte> body) => Read(body).Heads;
+
+    /// <summary>Decodes a whole checkpoint body (the signed time and writer too); throws <see cref="AuditFormatException"/> when malformed.</summary>
+    public static CheckpointContents Read(ReadOnlyMemory<byte> body)
     {
         try
         {
@@ -48,8 +57,8 @@ public static class AuditCheckpoints
                 throw new AuditFormatException("unknown checkpoint format");
             }
 
-            reader.ReadInt64();
-            reader.ReadString();
+            var time = AuditText.FromUnixMicroseconds(reader.ReadInt64());
+            var writerName = reader.ReadString() ?? throw new AuditFormatException("a checkpoint has no writer");
             var count = reader.ReadArrayHeader();
             var heads = new List<CheckpointHead>(count);
             for (var i = 0; i < count; i++)
@@ -65,7 +74,7 @@ public static class AuditCheckpoints
                 heads.Add(new CheckpointHead(stream, sequence, hash));
             }
 
-            return heads;
+            return new CheckpointContents(time, writerName, heads);
         }
         catch (MessagePackSerializationException ex)
         {

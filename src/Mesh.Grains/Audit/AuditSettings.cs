@@ -19,6 +19,18 @@ public sealed class AuditSettings
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How many checkpoint intervals a record may stay unsigned before verification reports it (<c>unsigned</c>).
+    /// Every record is signed within about one interval of being written (by its writer, or after a crash by the
+    /// sweep of a running or restarting silo), so an older unsigned record means checkpoints were deleted or replaced by
+    /// older ones, or records were added behind the silos' backs. Default 3; <c>mesh audit verify --coverage-intervals</c>
+    /// overrides it per run (0: every record must be signed).
+    /// </summary>
+    public int CoverageIntervals { get; set; } = DefaultCoverageIntervals;
+
+    /// <summary>The default of <see cref="CoverageIntervals"/>.</summary>
+    public const int DefaultCoverageIntervals = 3;
+
+    /// <summary>
     /// A PEM file with the ECDSA P-256 private key that signs checkpoints. Created (mode 0600) when it does not exist.
     /// Null: a key that lives only as long as the process (tests).
     /// </summary>

@@ -50,4 +50,8 @@ public static class AuditText
 
     /// <summary>The instant of <paramref name="micros"/> microseconds since the Unix epoch.</summary>
     public static DateTimeOffset FromUnixMicroseconds(long micros) => new(DateTimeOffset.UnixEpoch.Ticks + (micros * 10), TimeSpan.Zero);
+
+    /// <summary><paramref name="time"/> minus <paramref name="span"/>, or the earliest time when that is before it (a huge window).</summary>
+    public static DateTimeOffset Before(DateTimeOffset time, TimeSpan span) =>
+        span >= time - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : time - span;
 }

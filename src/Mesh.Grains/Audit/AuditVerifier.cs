@@ -1,4 +1,6 @@
 using System.Globalization;
+using Mesh.Grains.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Mesh.Grains.Audit;
 
@@ -28,7 +30,12 @@ public sealed record AuditVerification
 }
 
 /// <summary>One problem: what kind, where, and a sentence a person can act on.</summary>
-/// <param name="Kind"><c>edited</c>, <c>deleted</c>, <c>inserted</c>, <c>reordered</c>, <c>truncated</c>, <c>forged</c>, <c>bad_checkpoint</c> or <c>untrusted_checkpoint</c>.</param>
+/// <param name="Kind">
+/// <c>edited</c>, <c>deleted</c>, <c>inserted</c>, <c>reordered</c>, <c>truncated</c>, <c>forged</c>, <c>unsigned</c> (records
+/// older than the coverage window that no trusted checkpoint signs, or a store with no trusted checkpoint at all),
+/// <c>bad_checkpoint</c>, <c>untrusted_checkpoint</c> or <c>replayed_checkpoint</c> (a checkpoint stored again, or out of
+/// its writer's order).
+/// </param>
 /// <param name="Stream">The stream (null for a checkpoint problem).</param>
 /// <param name="Sequence">The first broken record's sequence number (null for a checkpoint problem).</param>
 /// <param name="RecordId">The first broken record's id.</param>
@@ -37,17 +44,31 @@ public sealed record AuditProblem(string Kind, string? Stream, long? Sequence, s
 
 /// <summary>
 /// Checks the audit store: every record's hash against its body, its columns against its body, every stream's
-/// sequence (no gaps, nothing moved), every link to the previous record, and every stream head a trusted checkpoint
-/// signed. Names the first broken record of each stream and what happened to it.
+/// sequence (no gaps, nothing moved), every link to the previous record, every stream head a trusted checkpoint
+/// signed, and that every record older than the coverage window (<see cref="AuditSettings.CoverageIntervals"/>
+/// checkpoint intervals) is signed by one. Names the first broken record of each stream and what happened to it.
 /// </summary>
-public sealed class AuditVerifier(IAuditStore store, AuditSigningKey keys)
+public sealed class AuditVerifier(IAuditStore store, AuditSigningKey keys, IOptions<MeshGrainOptions> options)
 {
     /// <summary>Most problems listed (a wholesale rewrite would otherwise list every stream).</summary>
     public const int MaxProblems = 1000;
 
-    /// <summary>Verifies every stream, or only <paramref name="stream"/>.</summary>
-    public async Task<AuditVerification> VerifyAsync(string? stream, CancellationToken cancellationToken)
+    /// <summary>Verifies every stream, or only <paramref name="stream"/>, with the configured coverage window.</summary>
+    public Task<AuditVerification> VerifyAsync(string? stream, CancellationToken cancellationToken) =>
+        VerifyAsync(stream, null, cancellationToken);
+
+    /// <summary>
+    /// Verifies every stream, or only <paramref name="stream"/>. A record older than
+    /// <paramref name="coverageIntervals"/> checkpoint intervals (null: <see cref="AuditSettings.CoverageIntervals"/>)
+    /// that no trusted checkpoint signs is a problem; 0 requires every record to be signed.
+    /// </summary>
+    public async Task<AuditVerification> VerifyAsync(string? stream, int? coverageIntervals, CancellationToken cancellationToken)
     {
+        var settings = options.Value.Audit;
+        var now = options.Value.TimeProvider.GetUtcNow();
+        var intervals = coverageIntervals ?? settings.CoverageIntervals;
+        // Records written before this are past their signing: each silo signs what it wrote within one interval.
+        var signedBy = AuditText.Before(now, settings.CheckpointInterval * Math.Max(0, intervals));
         var problems = new List<AuditProblem>();
         var (pins, checkpoints) = await LoadPinsAsync(stream, problems, cancellationToken).ConfigureAwait(false);
         var records = 0L;
@@ -55,6 +76,7 @@ public sealed class AuditVerifier(IAuditStore store, AuditSigningKey keys)
         var streams = 0;
         StreamCheck? current = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var oldest = DateTimeOffset.MaxValue;
         await foreach (var row in store.ReadChainsAsync(stream, cancellationToken).ConfigureAwait(false))
         {
             records++;
@@ -67,10 +89,14 @@ public sealed class AuditVerifier(IAuditStore store, AuditSigningKey keys)
 
                 streams++;
                 seen.Add(row.Stream);
-                current = new StreamCheck(row.Stream, pins.GetValueOrDefault(row.Stream));
+                current = new StreamCheck(row.Stream, pins.GetValueOrDefault(row.Stream), signedBy);
             }
 
             current.Check(row, problems);
+            if (row.Time < oldest)
+            {
+                oldest = row.Time;
+            }
         }
 
         if (current is not null)
@@ -89,6 +115,14 @@ public sealed class AuditVerifier(IAuditStore store, AuditSigningKey keys)
             }
         }
 
+        // Nothing vouches for a store without a single trusted checkpoint (every one deleted, or none ever signed). A new
+        // store gets one interval to sign its first (the strict window, 0, allows none).
+        if (checkpoints == 0 && records > 0 && oldest < AuditText.Before(now, settings.CheckpointInterval * Math.Min(1, Math.Max(0, intervals))))
+        {
+            problems.Insert(0, new AuditProblem("unsigned", stream, null, null,
+                Invariant($"The store holds {records} record(s) but no trusted checkpoint: every checkpoint was deleted (or none was ever signed), so nothing vouches for any record. Silos sign one every {settings.CheckpointInterval}.")));
+        }
+
         return new AuditVerification
         {
             Records = records,
@@ -103,7 +137,9 @@ public sealed class AuditVerifier(IAuditStore store, AuditSigningKey keys)
     {
         var pins = new Dictionary<string, SortedList<long, Pin>>(StringComparer.Ordinal);
         var valid = 0;
-        await foreach (var checkpoint in store.ReadCheckpointsAsync(cancellationToken).ConfigureAwait(false))
+        var signatures = new Dictionary<string, long>(StringComparer.Ordinal);
+        var latestByWriter = new Dictionary<string, (DateTimeOffset Time, long Id)>(StringComparer.Ordinal);
+        await foreach (var checkpoint in store.ReadCheckpointsAsync(0, cancellationToken).ConfigureAwait(false))
         {
             if (AuditSigningKey.IdOf(checkpoint.PublicKey) != checkpoint.KeyId || !AuditSigningKey.IsValid(checkpoint.PublicKey, checkpoint.Body, checkpoint.Signature))
             {
@@ -118,10 +154,10 @@ public sealed class AuditVerifier(IAuditStore store, AuditSigningKey keys)
                 continue;
             }
 
-            IReadOnlyList<CheckpointHead> heads;
+            CheckpointContents contents;
             try
             {
-                heads = AuditCheckpoints.Decode(checkpoint.Body);
+                contents = AuditCheckpoints.Read(checkpoint.Body);
             }
             catch (AuditFormatException ex)
             {
@@ -129,8 +165,25 @@ public sealed class AuditVerifier(IAuditStore store, AuditSigningKey keys)
                 continue;
             }
 
+            // Signatures are randomised, and each silo process signs its checkpoints in time order: a copy, or one stored
+            // after a later one of the same writer, is an old checkpoint stored again (to stand in for deleted ones).
+            if (!signatures.TryAdd(Convert.ToHexString(checkpoint.Signature), checkpoint.Id))
+            {
+                problems.Add(new AuditProblem("replayed_checkpoint", null, null, null,
+                    Invariant($"Checkpoint {checkpoint.Id} is a copy of checkpoint {signatures[Convert.ToHexString(checkpoint.Signature)]}: an old checkpoint was stored again.")));
+                continue;
+            }
+
+            if (latestByWriter.TryGetValue(contents.Writer, out var latest) && contents.Time <= latest.Time)
+            {
+                problems.Add(new AuditProblem("replayed_checkpoint", null, null, null,
+                    Invariant($"Checkpoint {checkpoint.Id} of {contents.Writer} was signed at {contents.Time:O}, before checkpoint {latest.Id} of the same silo that is stored ahead of it ({latest.Time:O}): an old checkpoint was stored again or the checkpoints were reordered.")));
+                continue;
+            }
+
+            latestByWriter[contents.Writer] = (contents.Time, checkpoint.Id);
             valid++;
-            foreach (var head in heads)
+            foreach (var head in contents.Heads)
             {
                 if (stream is not null && head.Stream != stream)
                 {
@@ -156,8 +209,9 @@ public sealed class AuditVerifier(IAuditStore store, AuditSigningKey keys)
     private readonly record struct Pin(byte[] Hash, long Checkpoint);
 
     /// <summary>The walk along one stream. Stops at the first problem: everything after it is suspect anyway.</summary>
-    private sealed class StreamCheck(string stream, SortedList<long, Pin>? pins)
+    private sealed class StreamCheck(string stream, SortedList<long, Pin>? pins, DateTimeOffset signedBy)
     {
+        private (long Sequence, DateTimeOffset Time)? _firstUnsigned;
         private long _expected = 1;
         private string _previousHash = AuditText.GenesisHash;
         private long _confirmed;
@@ -253,8 +307,14 @@ public sealed class AuditVerifier(IAuditStore store, AuditSigningKey keys)
                     }
 
                     _confirmed = row.Sequence;
+                    _firstUnsigned = null;
                     _nextPin++;
                 }
+            }
+
+            if (_confirmed != row.Sequence)
+            {
+                _firstUnsigned ??= (row.Sequence, row.Time);
             }
 
             _expected = row.Sequence + 1;
@@ -280,6 +340,13 @@ public sealed class AuditVerifier(IAuditStore store, AuditSigningKey keys)
                 Fail(problems, "truncated", last + 1,
                     $"Stream '{stream}' ends at #{last}, but checkpoint {pins.Values[^1].Checkpoint} signed its head at #{pins.Keys[^1]}: records #{last + 1} to #{pins.Keys[^1]} were deleted.");
                 return 0;
+            }
+
+            if (_firstUnsigned is { } unsigned && unsigned.Time < signedBy)
+            {
+                Fail(problems, "unsigned", unsigned.Sequence, _confirmed == 0
+                    ? $"No trusted checkpoint signs any record of stream '{stream}' (#{unsigned.Sequence} to #{last}), though #{unsigned.Sequence} was written at {unsigned.Time:O}, longer ago than the coverage window: the checkpoints that signed them were deleted, or the records were added behind the silos' backs."
+                    : $"Records #{unsigned.Sequence} to #{last} of stream '{stream}' are signed by no trusted checkpoint, though #{unsigned.Sequence} was written at {unsigned.Time:O}, longer ago than the coverage window: the newer checkpoints were deleted (an older one left in their place), or the records were added or re-chained behind the silos' backs after the last signed head #{_confirmed}.");
             }
 
             return last - _confirmed;

@@ -75,6 +75,12 @@ public sealed partial class AuditWriter : IAsyncDisposable
         return pending.Done?.Task ?? Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A chain read <paramref name="head"/> of <paramref name="stream"/> back from the store: after a crash nobody may
+    /// have signed it, so the checkpointer signs it (unless a checkpoint already does).
+    /// </summary>
+    public void HeadRecovered(string stream, AuditHead head) => _checkpointer.NoteRecovered(stream, head);
+
     /// <summary>Writes what is queued, signs a last checkpoint, and stops.</summary>
     public async ValueTask DisposeAsync()
     {

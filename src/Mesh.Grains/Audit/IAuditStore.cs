@@ -28,11 +28,21 @@ public interface IAuditStore
     /// <summary>Every record of one stream, or of all streams, ordered by stream then sequence: the verifier's view.</summary>
     IAsyncEnumerable<AuditRow> ReadChainsAsync(string? stream, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The last record (highest sequence) of every stream that has a record stored after insertion number
+    /// <paramref name="afterId"/> (0: every stream), in no particular order. The checkpointer finds with it the heads no
+    /// checkpoint has signed yet.
+    /// </summary>
+    IAsyncEnumerable<AuditRow> ReadHeadsAsync(long afterId, CancellationToken cancellationToken);
+
+    /// <summary>One record, or null when the stream has no record with that sequence number.</summary>
+    Task<AuditRow?> ReadRecordAsync(string stream, long sequence, CancellationToken cancellationToken);
+
     /// <summary>Appends a signed checkpoint durably.</summary>
     Task AppendCheckpointAsync(AuditCheckpoint checkpoint, CancellationToken cancellationToken);
 
-    /// <summary>Every checkpoint, oldest first.</summary>
-    IAsyncEnumerable<AuditCheckpoint> ReadCheckpointsAsync(CancellationToken cancellationToken);
+    /// <summary>The checkpoints stored after insertion number <paramref name="afterId"/> (0: every one), oldest first.</summary>
+    IAsyncEnumerable<AuditCheckpoint> ReadCheckpointsAsync(long afterId, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -128,6 +128,44 @@ public sealed class InProcessAuditStore : IAuditStore
     }
 
     /// <inheritdoc />
+    public async IAsyncEnumerable<AuditRow> ReadHeadsAsync(long afterId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        List<AuditRow> heads;
+        lock (_gate)
+        {
+            // Ids are positions + 1, and a stream's records are appended in sequence order: its head is among the recent rows.
+            var latest = new Dictionary<string, AuditRow>(StringComparer.Ordinal);
+            for (var i = (int)Math.Clamp(afterId, 0, _rows.Count); i < _rows.Count; i++)
+            {
+                var row = _rows[i];
+                if (!latest.TryGetValue(row.Stream, out var known) || known.Sequence < row.Sequence)
+                {
+                    latest[row.Stream] = row;
+                }
+            }
+
+            heads = [.. latest.Values];
+        }
+
+        foreach (var head in heads)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return head;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<AuditRow?> ReadRecordAsync(string stream, long sequence, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_index.TryGetValue((stream, sequence), out var at) ? _rows[at] : null);
+        }
+    }
+
+    /// <inheritdoc />
     public Task AppendCheckpointAsync(AuditCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         lock (_gate)
@@ -139,12 +177,12 @@ public sealed class InProcessAuditStore : IAuditStore
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<AuditCheckpoint> ReadCheckpointsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<AuditCheckpoint> ReadCheckpointsAsync(long afterId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         List<AuditCheckpoint> checkpoints;
         lock (_gate)
         {
-            checkpoints = [.. _checkpoints];
+            checkpoints = [.. _checkpoints.Where(c => c.Id > afterId)];
         }
 
         foreach (var checkpoint in checkpoints)

@@ -47,6 +47,7 @@ public static class MeshSiloBuilderExtensions
             return AuditSigningKey.Load(audit.SigningKeyFile, audit.TrustedPublicKeys);
         });
         builder.Services.AddSingleton<AuditCheckpointer>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<AuditCheckpointer>());
         builder.Services.AddSingleton<AuditWriter>();
         builder.Services.AddSingleton<AuditVerifier>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ControlPlaneLease>());

@@ -95,6 +95,7 @@ public static class MeshSiloHost
                 grains.Audit.Durability = options.Audit.ParsedDurability!.Value;
                 grains.Audit.MaxBatch = options.Audit.MaxBatch;
                 grains.Audit.CheckpointInterval = options.Audit.CheckpointInterval;
+                grains.Audit.CoverageIntervals = options.Audit.CoverageIntervals;
                 grains.Audit.SigningKeyFile = options.Audit.SigningKeyFile ?? Path.Combine(options.DataDir, "audit-signing-key.pem");
                 foreach (var trusted in options.Audit.TrustedPublicKeys)
                 {

@@ -221,6 +221,11 @@ public sealed class AuditSiloSettings
     /// <summary>How often stream heads are signed. Default 30 seconds.</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How many checkpoint intervals a record may stay unsigned before <c>audit verify</c> reports it. Default 3.
+    /// </summary>
+    public int CoverageIntervals { get; set; } = Mesh.Grains.Audit.AuditSettings.DefaultCoverageIntervals;
+
     /// <summary>PEM file of the ECDSA P-256 checkpoint signing key; created when missing. Default: <c>audit-signing-key.pem</c> in the data folder.</summary>
     public string? SigningKeyFile { get; set; }
 
@@ -252,6 +257,11 @@ public sealed class AuditSiloSettings
         if (CheckpointInterval < TimeSpan.FromMilliseconds(100))
         {
             yield return $"Mesh:Audit:CheckpointInterval {CheckpointInterval} must be at least 100 ms.";
+        }
+
+        if (CoverageIntervals is < 2 or > 10_000)
+        {
+            yield return $"Mesh:Audit:CoverageIntervals {CoverageIntervals} must be between 2 and 10000 (a record is signed up to two intervals after it is written).";
         }
     }
 }

@@ -167,6 +167,41 @@ internal sealed class PostgresAuditStore : IAuditStore, IAsyncDisposable, IDispo
         }
     }
 
+    public async IAsyncEnumerable<AuditRow> ReadHeadsAsync(long afterId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The streams written recently, then each one's head through the unique index on (stream, seq).
+        var command = _dataSource.CreateCommand(
+            $"SELECT {AuditSql.Columns} FROM (SELECT DISTINCT stream AS s FROM audit_records WHERE id > @after) recent "
+            + $"CROSS JOIN LATERAL (SELECT {AuditSql.Columns} FROM audit_records WHERE stream = recent.s ORDER BY seq DESC LIMIT 1) head");
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.Add(new NpgsqlParameter<long>("after", NpgsqlDbType.Bigint) { TypedValue = afterId });
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    yield return AuditSql.ReadRow(reader);
+                }
+            }
+        }
+    }
+
+    public async Task<AuditRow?> ReadRecordAsync(string stream, long sequence, CancellationToken cancellationToken)
+    {
+        var command = _dataSource.CreateCommand($"SELECT {AuditSql.Columns} FROM audit_records WHERE stream = @stream AND seq = @seq");
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string>("stream", NpgsqlDbType.Text) { TypedValue = stream });
+            command.Parameters.Add(new NpgsqlParameter<long>("seq", NpgsqlDbType.Bigint) { TypedValue = sequence });
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? AuditSql.ReadRow(reader) : null;
+            }
+        }
+    }
+
     public async Task AppendCheckpointAsync(AuditCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         var command = _dataSource.CreateCommand(
@@ -183,11 +218,12 @@ internal sealed class PostgresAuditStore : IAuditStore, IAsyncDisposable, IDispo
         }
     }
 
-    public async IAsyncEnumerable<AuditCheckpoint> ReadCheckpointsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<AuditCheckpoint> ReadCheckpointsAsync(long afterId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var command = _dataSource.CreateCommand($"SELECT {AuditSql.CheckpointColumns} FROM audit_checkpoints ORDER BY id");
+        var command = _dataSource.CreateCommand($"SELECT {AuditSql.CheckpointColumns} FROM audit_checkpoints WHERE id > @after ORDER BY id");
         await using (command.ConfigureAwait(false))
         {
+            command.Parameters.Add(new NpgsqlParameter<long>("after", NpgsqlDbType.Bigint) { TypedValue = afterId });
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {

@@ -152,6 +152,31 @@ internal sealed class SqliteAuditStore : IAuditStore, IDisposable
         }
     }
 
+    public async IAsyncEnumerable<AuditRow> ReadHeadsAsync(long afterId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        // SQLite returns the other columns of the row that holds max(seq) (documented for bare columns with max()).
+        command.CommandText = $"SELECT {AuditSql.Columns}, max(seq) FROM audit_records WHERE stream IN (SELECT DISTINCT stream FROM audit_records WHERE id > $after) GROUP BY stream";
+        command.Parameters.AddWithValue("$after", afterId);
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return AuditSql.ReadRow(reader);
+        }
+    }
+
+    public async Task<AuditRow?> ReadRecordAsync(string stream, long sequence, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {AuditSql.Columns} FROM audit_records WHERE stream = $stream AND seq = $seq";
+        command.Parameters.AddWithValue("$stream", stream);
+        command.Parameters.AddWithValue("$seq", sequence);
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? AuditSql.ReadRow(reader) : null;
+    }
+
     public async Task AppendCheckpointAsync(AuditCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -178,11 +203,12 @@ internal sealed class SqliteAuditStore : IAuditStore, IDisposable
         }
     }
 
-    public async IAsyncEnumerable<AuditCheckpoint> ReadCheckpointsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<AuditCheckpoint> ReadCheckpointsAsync(long afterId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {AuditSql.CheckpointColumns} FROM audit_checkpoints ORDER BY id";
+        command.CommandText = $"SELECT {AuditSql.CheckpointColumns} FROM audit_checkpoints WHERE id > $after ORDER BY id";
+        command.Parameters.AddWithValue("$after", afterId);
         using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -192,7 +192,7 @@ public sealed class PostgresAuditStoreTests(PostgresFixture postgres)
         await store.AppendCheckpointAsync(first, None);
         await store.AppendCheckpointAsync(second, None);
         var read = new List<AuditCheckpoint>();
-        await foreach (var checkpoint in store.ReadCheckpointsAsync(None))
+        await foreach (var checkpoint in store.ReadCheckpointsAsync(0, None))
         {
             read.Add(checkpoint);
         }

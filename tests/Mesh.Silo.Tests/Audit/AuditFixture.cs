@@ -13,8 +13,6 @@ namespace Mesh.Silo.Tests.Audit;
 /// </summary>
 public sealed class AuditFixture : IAsyncLifetime
 {
-    private static readonly string CliAssembly = FindCli();
-
     public EmbeddedMesh Mesh { get; private set; } = null!;
 
     public Dictionary<string, string> Tokens { get; } = [];
@@ -76,54 +74,11 @@ public sealed class AuditFixture : IAsyncLifetime
     }
 
     /// <summary>Runs the <c>mesh</c> CLI as a process against this silo with <paramref name="role"/>'s token.</summary>
-    public async Task<(int Exit, string Out, string Err)> CliAsync(string role, params string[] args)
-    {
-        using var process = StartCli(role, args);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    public Task<(int Exit, string Out, string Err)> CliAsync(string role, params string[] args) =>
+        MeshCli.RunAsync(Mesh.HttpBase, Tokens[role], args);
 
     /// <summary>Starts the CLI and leaves it running (for <c>mesh audit tail</c>); the caller reads and stops it.</summary>
-    public Process StartCli(string role, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(CliAssembly);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["MESH_URL"] = Mesh.HttpBase.ToString();
-        start.Environment["MESH_TOKEN"] = Tokens[role];
-        start.Environment.Remove("MESH_AGENT_TOKEN");
-        foreach (var name in new[] { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT" })
-        {
-            start.Environment.Remove(name);
-        }
-
-        return Process.Start(start)!;
-    }
-
-    // The CLI runs from its own build output. In this test folder it would miss the packages it brings that ASP.NET
-    // has as a shared framework (Microsoft.Extensions.Logging, which OpenTelemetry needs): the silo's framework
-    // provides them to the tests, so they are not copied here, but mesh.dll runs on the plain .NET runtime.
-    private static string FindCli()
-    {
-        var tfm = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
-        var configuration = tfm.Parent!;
-        for (var dir = configuration.Parent; dir is not null; dir = dir.Parent)
-        {
-            var own = Path.Combine(dir.FullName, "src", "Mesh.Cli", "bin", configuration.Name, tfm.Name, "mesh.dll");
-            if (File.Exists(own))
-            {
-                return own;
-            }
-        }
-
-        return Path.Combine(AppContext.BaseDirectory, "mesh.dll");
-    }
+    public Process StartCli(string role, params string[] args) => MeshCli.Start(Mesh.HttpBase, Tokens[role], args);
 
     /// <summary>An HTTP request with a role's token (or none).</summary>
     public HttpRequestMessage Request(HttpMethod method, string path, string? role)

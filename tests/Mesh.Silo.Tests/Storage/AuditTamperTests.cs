@@ -5,6 +5,7 @@ using Mesh.Silo.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Mesh.Silo.Tests.Storage;
 
@@ -22,13 +23,18 @@ public sealed class AuditTamperTests : IDisposable
     private readonly AuditCheckpointer _checkpointer;
     private readonly List<AuditRow> _rows = [];
 
+    // The records are written one second apart from 09:00:01; the clock reads shortly after, inside the coverage window
+    // (3 intervals of 30 s), unless a test moves it on.
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 23, 9, 0, 30, TimeSpan.Zero));
+    private readonly MeshGrainOptions _options = new();
+
     public AuditTamperTests()
     {
+        _options.TimeProvider = _clock;
+        _options.Audit.CheckpointInterval = TimeSpan.FromSeconds(30);
         _store = new SqliteAuditStore(Path.Combine(_folder, "audit.db"));
         _key = AuditSigningKey.Load(Path.Combine(_folder, "key.pem"), []);
-        var options = new MeshGrainOptions();
-        options.Audit.CheckpointInterval = TimeSpan.Zero;
-        _checkpointer = new AuditCheckpointer(_store, _key, Options.Create(options), NullLogger<AuditCheckpointer>.Instance);
+        _checkpointer = new AuditCheckpointer(_store, _key, Options.Create(_options), NullLogger<AuditCheckpointer>.Instance);
     }
 
     [Fact]
@@ -42,6 +48,79 @@ public sealed class AuditTamperTests : IDisposable
         Assert.Equal(6, result.Records);
         Assert.Equal(1, result.Checkpoints);
         Assert.Equal(3, result.Unconfirmed);
+    }
+
+    [Fact]
+    public async Task An_unsigned_tail_older_than_the_coverage_window_is_named()
+    {
+        await WriteAsync(records: 6, checkpointAfter: [3]);
+        _clock.Advance(TimeSpan.FromMinutes(2));
+
+        var result = await VerifyAsync();
+
+        AssertProblem(result, "unsigned", 4);
+        Assert.Contains("#4 to #6", result.Problems[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_strict_window_requires_every_record_to_be_signed()
+    {
+        await WriteAsync(records: 6, checkpointAfter: [3]);
+
+        AssertProblem(await new AuditVerifier(_store, _key, Options.Create(_options)).VerifyAsync(null, 0, CancellationToken.None), "unsigned", 4);
+    }
+
+    [Fact]
+    public async Task A_store_whose_checkpoints_were_all_deleted_fails()
+    {
+        await WriteAsync(records: 6, checkpointAfter: [3, 6]);
+        await ExecuteAsync("DELETE FROM audit_checkpoints");
+        _clock.Advance(TimeSpan.FromMinutes(2));
+
+        var result = await VerifyAsync();
+
+        Assert.False(result.Ok);
+        Assert.Equal(0, result.Checkpoints);
+        Assert.Contains(result.Problems, p => p.Kind == "unsigned" && p.Stream is null && p.Message.Contains("no trusted checkpoint", StringComparison.Ordinal));
+        Assert.Contains(result.Problems, p => p.Kind == "unsigned" && p.Sequence == 1);
+    }
+
+    [Fact]
+    public async Task An_older_checkpoint_left_in_place_of_deleted_newer_ones_is_caught_by_coverage()
+    {
+        await WriteAsync(records: 6, checkpointAfter: [2, 4, 6]);
+        await ExecuteAsync("DELETE FROM audit_checkpoints WHERE id > (SELECT min(id) FROM audit_checkpoints)");
+        _clock.Advance(TimeSpan.FromMinutes(2));
+
+        AssertProblem(await VerifyAsync(), "unsigned", 3);
+    }
+
+    [Fact]
+    public async Task An_old_checkpoint_stored_again_is_named()
+    {
+        await WriteAsync(records: 6, checkpointAfter: [3, 6]);
+        await ExecuteAsync("INSERT INTO audit_checkpoints (time_us, writer, key_id, public_key, body, signature) "
+            + "SELECT time_us, writer, key_id, public_key, body, signature FROM audit_checkpoints WHERE id = (SELECT min(id) FROM audit_checkpoints)");
+
+        var result = await VerifyAsync();
+
+        Assert.Equal("replayed_checkpoint", Assert.Single(result.Problems).Kind);
+    }
+
+    [Fact]
+    public async Task Checkpoints_of_one_silo_stored_out_of_their_signing_order_are_named()
+    {
+        await WriteAsync(records: 6, checkpointAfter: [3]);
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        _checkpointer.Note([_rows[5]]);
+        Assert.NotNull(await _checkpointer.CheckpointNowAsync(CancellationToken.None));
+        // Swap the two rows' ids: the older checkpoint now stands after the newer one.
+        await ExecuteAsync("UPDATE audit_checkpoints SET id = id + 100");
+        await ExecuteAsync("UPDATE audit_checkpoints SET id = CASE id WHEN 101 THEN 2 ELSE 1 END");
+
+        var result = await VerifyAsync();
+
+        Assert.Contains(result.Problems, p => p.Kind == "replayed_checkpoint");
     }
 
     [Fact]
@@ -182,12 +261,12 @@ public sealed class AuditTamperTests : IDisposable
     private static string Describe(AuditVerification result) =>
         string.Join("; ", result.Problems.Select(p => $"{p.Kind} #{p.Sequence}: {p.Message}"));
 
-    private Task<AuditVerification> VerifyAsync() => new AuditVerifier(_store, _key).VerifyAsync(null, CancellationToken.None);
+    private Task<AuditVerification> VerifyAsync() => new AuditVerifier(_store, _key, Options.Create(_options)).VerifyAsync(null, CancellationToken.None);
 
     private async Task WriteAsync(int records, int[] checkpointAfter)
     {
         var previous = AuditText.GenesisHash;
-        for (var seq = 1; seq <= records; seq++)
+        for (var seq = _rows.Count + 1; seq <= records; seq++)
         {
             var row = AuditRow.From(Record(seq, previous));
             await _store.AppendAsync([row], CancellationToken.None);

@@ -49,7 +49,7 @@ internal static partial class AuditEndpoints
             .WithSummary("Every matching record stored when the export started, oldest first, as JSON Lines (streamed).")
             .Produces<AuditRecordView>(contentType: NdJson);
         audit.MapPost("/verify", VerifyAsync)
-            .WithSummary("Verify hashes, chains and signed checkpoints of every stream (or one); always 200, the body says ok or lists each problem.")
+            .WithSummary("Verify hashes, chains and signed checkpoints of every stream (or one), and that every record older than coverageIntervals checkpoint intervals (default Mesh:Audit:CoverageIntervals, 3) is signed; always 200, the body says ok or lists each problem.")
             .Produces<AuditVerificationView>();
         audit.MapPost("/checkpoints", CheckpointAsync)
             .WithSummary("Sign a checkpoint of the streams this silo wrote since its last one, now.")
@@ -196,9 +196,14 @@ internal static partial class AuditEndpoints
 
     private static async Task<IResult> VerifyAsync(HttpRequest request, [FromServices] AuditVerifier verifier)
     {
-        QueryParameters.RefuseUnknown(request, ["stream"]);
+        QueryParameters.RefuseUnknown(request, ["stream", "coverageIntervals"]);
         var stream = QueryParameters.Single(request, "stream") is { } s ? Stream(s) : null;
-        var verification = await verifier.VerifyAsync(stream, request.HttpContext.RequestAborted);
+        int? coverage = QueryParameters.Single(request, "coverageIntervals") is { } text
+            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed <= 10_000
+                ? parsed
+                : throw QueryParameters.Invalid($"coverageIntervals '{text}' must be a whole number from 0 to 10000.")
+            : null;
+        var verification = await verifier.VerifyAsync(stream, coverage, request.HttpContext.RequestAborted);
         return Results.Ok(AuditVerificationView.From(verification));
     }
 
