@@ -109,7 +109,7 @@ internal static class AuditCommands
                     }
                     else
                     {
-                        using var document = JsonDocument.Parse(line);
+                        using var document = JsonDocument.Parse(line, CliJson.Reading);
                         writer.WriteLine(Line(document.RootElement));
                     }
 
@@ -314,7 +314,7 @@ internal static class AuditCommands
         {
             await foreach (var line in run.Api.GetLinesAsync(path, run.CancellationToken))
             {
-                using var document = JsonDocument.Parse(line);
+                using var document = JsonDocument.Parse(line, CliJson.Reading);
                 sender.Send(document.RootElement);
                 progress.Report(++records, endpoint.ToString());
             }
@@ -356,7 +356,7 @@ internal static class AuditCommands
 
     private static long Cursor(string line)
     {
-        using var document = JsonDocument.Parse(line);
+        using var document = JsonDocument.Parse(line, CliJson.Reading);
         return document.RootElement.TryGetProperty("cursor", out var cursor) && cursor.TryGetInt64(out var value) ? value : 0;
     }
 
