@@ -29,10 +29,13 @@ internal sealed class HttpSiloProcess : IAsyncDisposable
 
     public string AdminToken => File.ReadAllText(Path.Combine(DataDir, "admin.token")).Trim();
 
-    /// <summary>Starts the silo in a new data folder (not created beforehand: the silo creates it) and waits until it serves.</summary>
-    public static async Task<HttpSiloProcess> StartAsync()
+    /// <summary>
+    /// Starts the silo and waits until it serves: in <paramref name="dataDir"/>, or in a new data folder that the silo
+    /// creates itself. The folder is deleted on dispose.
+    /// </summary>
+    public static async Task<HttpSiloProcess> StartAsync(string? dataDir = null)
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "mesh-proc-" + Guid.NewGuid().ToString("N"));
+        dataDir ??= Path.Combine(Path.GetTempPath(), "mesh-proc-" + Guid.NewGuid().ToString("N"));
         var ports = FreePorts.Take(3);
         var http = new Uri($"http://127.0.0.1:{ports[2]}/");
         var process = new SiloProcess(

@@ -37,7 +37,36 @@ public sealed class DataFilePermissionTests
     }
 
     [Fact]
-    public async Task A_data_folder_left_readable_by_an_older_version_is_tightened_on_start_and_logged()
+    public async Task A_silo_started_on_a_data_folder_an_older_version_left_readable_tightens_it_and_logs_each_path()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var dataDir = Path.Combine(Path.GetTempPath(), "mesh-old-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dataDir);
+        File.SetUnixFileMode(dataDir, PrivateFolder | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        foreach (var name in new[] { "mesh.db", "audit.db" })
+        {
+            await File.WriteAllBytesAsync(Path.Combine(dataDir, name), []);
+            File.SetUnixFileMode(Path.Combine(dataDir, name), Private | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+
+        await using var silo = await HttpSiloProcess.StartAsync(dataDir);
+        var agentToken = await silo.AgentAsync("perm-old", TestPolicies.AllowAll);
+        Assert.Equal("allow", await silo.DecideAsync("perm-old", agentToken, "r1"));
+
+        Assert.Equal(PrivateFolder, File.GetUnixFileMode(dataDir));
+        AssertEveryFilePrivate(dataDir);
+        foreach (var path in new[] { dataDir, Path.Combine(dataDir, "mesh.db"), Path.Combine(dataDir, "audit.db") })
+        {
+            Assert.Contains($"Others could read {path} ", silo.Process.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Readable_files_and_folders_are_tightened_once_and_reported_for_the_log()
     {
         if (OperatingSystem.IsWindows())
         {
