@@ -133,11 +133,7 @@ public static class MeshSiloHost
         builder.Services.AddHostedService<ReadyAnnouncer>();
 
         var app = builder.Build();
-        var storageLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PrivateFiles));
-        foreach (var path in tightened)
-        {
-            PrivateFiles.LogWarningTightened(storageLog, path);
-        }
+        PrivateFiles.Log(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PrivateFiles)), tightened);
 
         // Open the audit trail now, not at the first decision: a bad signing key or an unusable audit store stops the
         // start with a clear message instead of failing decisions later.

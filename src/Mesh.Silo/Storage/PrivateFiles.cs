@@ -27,7 +27,7 @@ internal static partial class PrivateFiles
     /// with the sticky bit (such as /tmp) is left as it is: it is not Mesh's to change, and Mesh's files in it are
     /// private anyway. Returns what was tightened, for the caller to log.
     /// </summary>
-    public static IReadOnlyList<string> EnsureFolder(string path)
+    public static IReadOnlyList<DataPermissionChange> EnsureFolder(string path)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -47,8 +47,7 @@ internal static partial class PrivateFiles
             return [];
         }
 
-        File.SetUnixFileMode(path, mode & ~Others);
-        return [path];
+        return [Tighten(path, mode & ~Others)];
     }
 
     /// <summary>
@@ -56,7 +55,7 @@ internal static partial class PrivateFiles
     /// with mode 0600 when it does not exist (SQLite takes an empty file for a new database), and tightens it and its
     /// companion files when others may read them. Returns what was tightened, for the caller to log.
     /// </summary>
-    public static IReadOnlyList<string> EnsureDatabase(string databasePath)
+    public static IReadOnlyList<DataPermissionChange> EnsureDatabase(string databasePath)
     {
         if (OperatingSystem.IsWindows() || databasePath.Length == 0 || databasePath == ":memory:")
         {
@@ -75,19 +74,53 @@ internal static partial class PrivateFiles
             }
         }
 
-        var tightened = new List<string>();
+        var tightened = new List<DataPermissionChange>();
         foreach (var file in SqliteCompanions.Select(suffix => databasePath + suffix).Prepend(databasePath))
         {
             if (File.Exists(file) && (File.GetUnixFileMode(file) & Others) != 0)
             {
-                File.SetUnixFileMode(file, FileMode);
-                tightened.Add(file);
+                tightened.Add(Tighten(file, FileMode));
             }
         }
 
         return tightened;
     }
 
+    /// <summary>Logs each change once, at start.</summary>
+    public static void Log(ILogger logger, IEnumerable<DataPermissionChange> changes)
+    {
+        foreach (var change in changes)
+        {
+            if (change.Failure is null)
+            {
+                LogWarningTightened(logger, change.Path);
+            }
+            else
+            {
+                LogWarningCannotTighten(logger, change.Path, change.Failure);
+            }
+        }
+    }
+
+    // A folder the silo does not own (a volume mounted by root, for example) cannot be changed: that is reported, and
+    // the start goes on, since the owner chose who may read it.
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static DataPermissionChange Tighten(string path, UnixFileMode mode)
+    {
+        try
+        {
+            File.SetUnixFileMode(path, mode);
+            return new DataPermissionChange(path, null);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            return new DataPermissionChange(path, ex.Message);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Others could read {Path} (left that way by an older version of Mesh); it is now readable only by this account")]
-    public static partial void LogWarningTightened(ILogger logger, string path);
+    private static partial void LogWarningTightened(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Others can read {Path} and this account cannot change that ({Failure}); make it readable only by the account Mesh runs as")]
+    private static partial void LogWarningCannotTighten(ILogger logger, string path, string failure);
 }

@@ -87,7 +87,8 @@ public sealed class DataFilePermissionTests
         {
             var tightened = PrivateFiles.EnsureFolder(dataDir).Concat(PrivateFiles.EnsureDatabase(Path.Combine(dataDir, "mesh.db"))).Concat(PrivateFiles.EnsureDatabase(Path.Combine(dataDir, "audit.db"))).ToList();
 
-            Assert.Equal([dataDir, Path.Combine(dataDir, "mesh.db"), Path.Combine(dataDir, "audit.db"), Path.Combine(dataDir, "audit.db-wal")], tightened);
+            Assert.Equal([dataDir, Path.Combine(dataDir, "mesh.db"), Path.Combine(dataDir, "audit.db"), Path.Combine(dataDir, "audit.db-wal")], tightened.Select(c => c.Path));
+            Assert.All(tightened, c => Assert.Null(c.Failure));
             Assert.Equal(PrivateFolder, File.GetUnixFileMode(dataDir));
             AssertEveryFilePrivate(dataDir);
 
