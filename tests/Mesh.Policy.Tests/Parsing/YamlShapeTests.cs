@@ -133,6 +133,17 @@ public sealed class YamlShapeTests
     }
 
     [Fact]
+    public void A_cyclic_mapping_key_is_refused_before_the_tree_would_hash_it()
+    {
+        // Mapping keys are hashed by their contents; a key that contains itself would be hashed without end.
+        var result = PolicyCompiler.TryCompile("? &k [*k]\n: v\n", 1);
+
+        var error = Assert.Single(result.Errors);
+        Assert.Contains("cycle", error.Message, StringComparison.Ordinal);
+        Assert.Equal((1, 7), (error.Line, error.Column));
+    }
+
+    [Fact]
     public void A_name_taken_again_by_an_inner_node_is_an_alias_of_that_node_not_a_cycle()
     {
         Assert.Null(YamlShape.Check("a: &n [&n x, *n]\n"));
