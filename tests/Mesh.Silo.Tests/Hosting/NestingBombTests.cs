@@ -6,8 +6,9 @@ using Mesh.Testing;
 namespace Mesh.Silo.Tests.Hosting;
 
 /// <summary>
-/// No input from any role may stop a silo. A document nested 200,000 levels deep overflowed the stack of the YAML
-/// reader: the process died (a stack overflow cannot be caught), and one auditor request took a silo down. Every
+/// No input from any role may stop a silo. A document nested 200,000 levels deep, or a mapping key that contains
+/// itself, overflowed the stack of the YAML reader: the process died (a stack overflow cannot be caught), and one
+/// auditor request took a silo down. Every
 /// endpoint that reads a body gets the bomb, as a role allowed to call it, against a silo in its own process: each
 /// must answer 400 with a clear problem, and the silo must still decide afterwards.
 /// </summary>
@@ -15,6 +16,9 @@ public sealed class NestingBombTests : IAsyncLifetime
 {
     private const string Tenant = "bombs";
     private const int Depth = 200_000;
+
+    // Eleven bytes: a mapping key that contains itself. YamlDotNet hashes keys by their contents, without end.
+    private const string CyclicKeyYaml = "? &k [*k]\n: v\n";
 
     // Who may call each endpoint that takes a body; "agent" is the agent's own token on the runtime routes.
     private static readonly Dictionary<string, string> Callers = new(StringComparer.Ordinal)
@@ -77,8 +81,8 @@ public sealed class NestingBombTests : IAsyncLifetime
             }
         }
 
-        // Both YAML forms went to the three endpoints that read YAML, both JSON bombs to every endpoint that reads JSON.
-        Assert.Equal((3 * 2) + (2 * (endpoints.Count - 2)), answers.Count);
+        // The three YAML bombs went to the three endpoints that read YAML, both JSON bombs to every endpoint that reads JSON.
+        Assert.Equal((3 * 3) + (2 * (endpoints.Count - 2)), answers.Count);
         Assert.False(_silo.Process.HasExited, "The silo died:\n" + _silo.Process.Output);
         Assert.Equal("allow", await _silo.DecideAsync(Tenant, _tokens["agent"], "after-the-bombs"));
     }
@@ -112,12 +116,14 @@ public sealed class NestingBombTests : IAsyncLifetime
             // The outer mapping is the first level: the 64th '[' (column 7 + 64) and the 64th '-' (column 127) are the 65th.
             yield return ("flow YAML", FlowYaml, "application/yaml", "policy_invalid", "1:71: the document nests lists and mappings more than 64 levels deep");
             yield return ("block YAML", BlockYaml, "application/yaml", "policy_invalid", "2:127: the document nests lists and mappings more than 64 levels deep");
+            yield return ("cyclic key YAML", CyclicKeyYaml, "application/yaml", "policy_invalid", "1:7: alias '*k' is inside the node it names (a cycle)");
         }
 
         if (endpoint.EndsWith("/policy/simulate", StringComparison.Ordinal))
         {
             yield return ("flow YAML candidate", JsonSerializer.Serialize(new { candidate = FlowYaml, requests = Array.Empty<object>() }), "application/json", "policy_invalid", "1:71:");
             yield return ("block YAML candidate", JsonSerializer.Serialize(new { candidate = BlockYaml, requests = Array.Empty<object>() }), "application/json", "policy_invalid", "2:127:");
+            yield return ("cyclic key YAML candidate", JsonSerializer.Serialize(new { candidate = CyclicKeyYaml, requests = Array.Empty<object>() }), "application/json", "policy_invalid", "1:7:");
         }
 
         if (contentTypes.Contains("application/json"))
