@@ -116,7 +116,7 @@ internal static class AuditCommands
                     }
                     else
                     {
-                        using var document = JsonDocument.Parse(line);
+                        using var document = JsonDocument.Parse(line, CliJson.Reading);
                         writer.WriteLine(TerminalText.Reveal(Line(document.RootElement)));
                     }
 
@@ -354,7 +354,7 @@ internal static class AuditCommands
         {
             await foreach (var line in run.Api.GetLinesAsync(path, run.CancellationToken))
             {
-                using var document = JsonDocument.Parse(line);
+                using var document = JsonDocument.Parse(line, CliJson.Reading);
                 sender.Send(document.RootElement);
                 progress.Report(++records, endpoint.ToString());
             }
@@ -396,7 +396,7 @@ internal static class AuditCommands
 
     private static long Cursor(string line)
     {
-        using var document = JsonDocument.Parse(line);
+        using var document = JsonDocument.Parse(line, CliJson.Reading);
         return document.RootElement.TryGetProperty("cursor", out var cursor) && cursor.TryGetInt64(out var value) ? value : 0;
     }
 

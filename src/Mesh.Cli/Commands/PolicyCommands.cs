@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Mesh.Policy.Compilation;
 using Mesh.Policy.Model;
+using Mesh.Policy.Parsing;
 using Mesh.Policy.Testing;
 using Spectre.Console;
 
@@ -28,8 +29,11 @@ internal static class PolicyCommands
 
     private static Argument<FileInfo> PolicyFile(string name = "file") => new(name) { Description = "A policy document (YAML, apiVersion: mesh/v1)." };
 
+    // A file that cannot be within the document limit (each character is at most four bytes) is not read at all.
     private static string Read(FileInfo file) =>
-        file.Exists ? File.ReadAllText(file.FullName) : throw new UsageException($"No file '{file.FullName}'.");
+        !file.Exists ? throw new UsageException($"No file '{file.FullName}'.")
+        : file.Length > 4L * YamlLimits.MaxDocumentLength ? throw new UsageException($"'{file.Name}' is {file.Length} bytes; a document may hold at most {YamlLimits.MaxDocumentLength} characters.")
+        : File.ReadAllText(file.FullName);
 
     private static Command Validate()
     {
@@ -223,7 +227,7 @@ internal static class PolicyCommands
 
             try
             {
-                recorded.Add(JsonDocument.Parse(lines[i]).RootElement.Clone());
+                recorded.Add(JsonDocument.Parse(lines[i], CliJson.Reading).RootElement.Clone());
             }
             catch (JsonException ex)
             {

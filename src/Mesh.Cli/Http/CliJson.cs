@@ -16,4 +16,10 @@ internal static class CliJson
         WriteIndented = true,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
+
+    /// <summary>
+    /// Reading JSON the CLI did not write (recorded requests files, the mesh's answers and streams): bounded depth, so
+    /// a hostile file is a clear error, never a deep recursion.
+    /// </summary>
+    public static JsonDocumentOptions Reading { get; } = new() { MaxDepth = 64 };
 }

@@ -94,7 +94,7 @@ internal sealed class MeshApiClient(Uri baseAddress, string? token, TimeSpan tim
     private async Task<JsonElement> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken, string? bearer = null)
     {
         var text = await SendRawAsync(method, path, content, cancellationToken, bearer);
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+        return text.Length == 0 ? default : JsonDocument.Parse(text, CliJson.Reading).RootElement.Clone();
     }
 
     private async Task<string> SendRawAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken, string? bearer)
@@ -145,7 +145,7 @@ internal sealed class MeshApiClient(Uri baseAddress, string? token, TimeSpan tim
     {
         try
         {
-            using var document = JsonDocument.Parse(problem);
+            using var document = JsonDocument.Parse(problem, CliJson.Reading);
             return document.RootElement.TryGetProperty("detail", out var detail) ? detail.GetString() ?? problem : problem;
         }
         catch (JsonException)
@@ -190,7 +190,7 @@ internal sealed class MeshApiException : Exception
     {
         try
         {
-            using var document = JsonDocument.Parse(body);
+            using var document = JsonDocument.Parse(body, CliJson.Reading);
             var root = document.RootElement;
             var code = root.TryGetProperty("code", out var c) ? c.GetString() ?? "error" : "error";
             var detail = root.TryGetProperty("detail", out var d) ? d.GetString() ?? body : body;

@@ -18,4 +18,6 @@ public enum MeshErrorCode
     Conflict = 5,
     /// <summary>A store Mesh depends on (the audit store) is unavailable; retry later.</summary>
     Unavailable = 6,
+    /// <summary>A policy document (or candidate) does not validate; the message lists every error with its line and column.</summary>
+    PolicyInvalid = 7,
 }

@@ -184,6 +184,10 @@ internal static class AuditRecords
         return builder.ToImmutable();
     }
 
+    // Arguments are caller-chosen text: parsing stops at this depth with a JsonException (the digest then stands for
+    // them), which also bounds the recursion of RedactJson below.
+    private static readonly JsonDocumentOptions ArgumentsReading = new() { MaxDepth = 64 };
+
     // Arguments are kept only when the policy says so, only when they are JSON (so secret keys can be found at any
     // depth), and always with those keys' values hashed. Otherwise the digest stands for them.
     private static (string? Arguments, string? Digest) Arguments(ActionRequest request, AuditPolicy policy)
@@ -196,7 +200,7 @@ internal static class AuditRecords
 
         try
         {
-            var node = JsonNode.Parse(arguments);
+            var node = JsonNode.Parse(arguments, documentOptions: ArgumentsReading);
             if (node is null)
             {
                 return (null, digest);

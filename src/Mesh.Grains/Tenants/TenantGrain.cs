@@ -102,7 +102,7 @@ internal sealed class TenantGrain(
         var compilation = PolicyCompiler.TryCompile(document, version);
         if (compilation.Policy is not { } compiled)
         {
-            throw new MeshException(MeshErrorCode.InvalidArgument, "The policy was not published. " + string.Join(" ", compilation.Errors));
+            throw new MeshException(MeshErrorCode.PolicyInvalid, "The policy was not published. " + string.Join(" ", compilation.Errors));
         }
 
         // Registered first, so a tenant whose policy is active is never missing from the list of tenants.

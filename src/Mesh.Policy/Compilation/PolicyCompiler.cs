@@ -22,7 +22,7 @@ public static class PolicyCompiler
     public const string ApiVersion = "mesh/v1";
 
     /// <summary>Longest accepted document, in characters.</summary>
-    public const int MaxDocumentLength = 1_048_576;
+    public const int MaxDocumentLength = YamlLimits.MaxDocumentLength;
 
     /// <summary>Most rules a document may hold.</summary>
     public const int MaxRules = 10_000;
@@ -82,22 +82,8 @@ public static class PolicyCompiler
             return new PolicyCompilation(null, errors);
         }
 
-        YamlNode root;
-        try
+        if (reader.Load(document, "a policy file") is not { } root)
         {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(document));
-            if (stream.Documents.Count != 1)
-            {
-                reader.Error((YamlNode?)null, stream.Documents.Count == 0 ? "the document is empty" : "a policy file holds exactly one YAML document");
-                return new PolicyCompilation(null, errors);
-            }
-
-            root = stream.Documents[0].RootNode;
-        }
-        catch (YamlException ex)
-        {
-            reader.Error(ex.Start, "YAML syntax: " + (ex.InnerException?.Message ?? ex.Message));
             return new PolicyCompilation(null, errors);
         }
 

@@ -19,6 +19,39 @@ internal sealed class YamlReader(List<PolicyError> errors)
 
     public int ErrorCount => errors.Count;
 
+    /// <summary>
+    /// The root node of <paramref name="text"/>, a single YAML document, or null with the reason reported. The
+    /// document's shape is checked against <see cref="YamlLimits"/> first, so a document too deep, too large or with
+    /// aliases that expand too far never reaches YamlDotNet's node tree (see <see cref="YamlShape"/>). Every YAML
+    /// document Mesh reads comes in here.
+    /// </summary>
+    public YamlNode? Load(string text, string what)
+    {
+        if (YamlShape.Check(text) is { } refused)
+        {
+            errors.Add(refused with { RuleId = RuleId });
+            return null;
+        }
+
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(text));
+            if (stream.Documents.Count != 1)
+            {
+                Error((YamlNode?)null, stream.Documents.Count == 0 ? "the document is empty" : $"{what} holds exactly one YAML document");
+                return null;
+            }
+
+            return stream.Documents[0].RootNode;
+        }
+        catch (YamlException ex)
+        {
+            Error(ex.Start, "YAML syntax: " + (ex.InnerException?.Message ?? ex.Message));
+            return null;
+        }
+    }
+
     /// <summary>The mapping's entries by key, reporting keys that are not allowed and keys given twice.</summary>
     public Dictionary<string, YamlNode> Mapping(YamlNode? node, string what, IReadOnlyCollection<string> allowed)
     {

@@ -46,16 +46,8 @@ public static class PolicyTestRunner
         var errors = new List<PolicyError>();
         var reader = new YamlReader(errors);
         var cases = new List<PolicyTestCase>();
-        YamlNode root;
-        try
+        if (reader.Load(text, "a cases file") is not { } root)
         {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(text));
-            root = stream.Documents.Count == 1 ? stream.Documents[0].RootNode : throw new YamlException("a cases file holds exactly one YAML document");
-        }
-        catch (YamlException ex)
-        {
-            reader.Error(ex.Start, "YAML syntax: " + (ex.InnerException?.Message ?? ex.Message));
             return (cases, errors);
         }
 

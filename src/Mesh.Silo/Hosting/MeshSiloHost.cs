@@ -11,6 +11,10 @@ namespace Mesh.Silo.Hosting;
 /// <summary>Builds the Mesh silo host. <c>Program</c> and the tests use the same code.</summary>
 public static class MeshSiloHost
 {
+    // Embedded mode's files in the data folder: grain state and reminders, and the audit trail.
+    private const string EmbeddedDatabase = "mesh.db";
+    private const string EmbeddedAuditDatabase = "audit.db";
+
     private static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.OrdinalIgnoreCase)
     {
         ["--data-dir"] = "Mesh:DataDir",
@@ -50,7 +54,15 @@ public static class MeshSiloHost
         }
 
         options.DataDir = Path.GetFullPath(options.DataDir);
-        Directory.CreateDirectory(options.DataDir);
+
+        // The data folder and the embedded databases are private before anything writes to them (docs/DEPLOY.md).
+        var tightened = PrivateFiles.EnsureFolder(options.DataDir).ToList();
+        if (!options.IsCluster && options.Storage != "memory")
+        {
+            tightened.AddRange(PrivateFiles.EnsureDatabase(Path.Combine(options.DataDir, EmbeddedDatabase)));
+            tightened.AddRange(PrivateFiles.EnsureDatabase(Path.Combine(options.DataDir, EmbeddedAuditDatabase)));
+        }
+
         builder.Services.AddSingleton(options);
 
         if (!builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
@@ -112,7 +124,7 @@ public static class MeshSiloHost
             }
             else
             {
-                AddEmbeddedStorage(silo, Path.Combine(options.DataDir, "mesh.db"));
+                AddEmbeddedStorage(silo, Path.Combine(options.DataDir, EmbeddedDatabase));
             }
             configureSilo?.Invoke(silo);
         });
@@ -122,6 +134,7 @@ public static class MeshSiloHost
         builder.Services.AddHostedService<ReadyAnnouncer>();
 
         var app = builder.Build();
+        PrivateFiles.Log(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PrivateFiles)), tightened);
 
         // Open the audit trail now, not at the first decision: a bad signing key or an unusable audit store stops the
         // start with a clear message instead of failing decisions later.
@@ -156,7 +169,7 @@ public static class MeshSiloHost
         silo.UseMeshSqliteReminders(databasePath);
 
         // The audit trail has a file of its own: its group commits never queue behind grain-state writes.
-        var auditPath = Path.Combine(Path.GetDirectoryName(databasePath)!, "audit.db");
+        var auditPath = Path.Combine(Path.GetDirectoryName(databasePath)!, EmbeddedAuditDatabase);
         silo.Services.AddSingleton<Mesh.Grains.Audit.IAuditStore>(_ => new SqliteAuditStore(auditPath));
     }
 }

@@ -6,11 +6,16 @@ namespace Mesh.Silo.Storage;
 internal static class SqliteFile
 {
     /// <summary>
-    /// Opens a connection with write-ahead logging, fully synchronous commits (an acknowledged write survives a power
+    /// Makes the database file private (<see cref="PrivateFiles"/>), then opens a connection with write-ahead logging, fully synchronous commits (an acknowledged write survives a power
     /// cut) and a busy timeout, then runs <paramref name="schema"/> (idempotent DDL) on it.
     /// </summary>
     public static SqliteConnection Open(string connectionString, string schema)
     {
+        if (new SqliteConnectionStringBuilder(connectionString) is { Mode: not SqliteOpenMode.Memory } file)
+        {
+            PrivateFiles.EnsureDatabase(file.DataSource);
+        }
+
         var connection = new SqliteConnection(connectionString);
         connection.Open();
         using var setup = connection.CreateCommand();

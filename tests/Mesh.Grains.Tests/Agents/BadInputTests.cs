@@ -152,7 +152,7 @@ public sealed class BadInputTests(MeshCluster mesh)
                 effect: allow
             """)));
 
-        Assert.Equal(MeshErrorCode.InvalidArgument, error.Code);
+        Assert.Equal(MeshErrorCode.PolicyInvalid, error.Code);
         Assert.Contains("effect must be allow, deny or require_approval", error.Message, StringComparison.Ordinal);
         Assert.Contains("ids must be unique", error.Message, StringComparison.Ordinal);
         var tenant = await scenario.TenantGrain.GetInfo();

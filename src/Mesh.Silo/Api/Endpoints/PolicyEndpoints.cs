@@ -88,7 +88,7 @@ internal static class PolicyEndpoints
         var compilation = PolicyCompiler.TryCompile(body.Candidate, 0);
         if (compilation.Policy is not { } candidate)
         {
-            throw ApiProblem.BadRequest("invalid_argument", "The candidate policy is invalid. " + string.Join(" ", compilation.Errors));
+            throw ApiProblem.BadRequest("policy_invalid", "The candidate policy is invalid. " + string.Join(" ", compilation.Errors));
         }
 
         var recorded = body.Since is { } since

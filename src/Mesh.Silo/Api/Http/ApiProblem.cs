@@ -51,6 +51,7 @@ internal sealed class ApiProblem : Exception
         MeshErrorCode.Conflict => new(StatusCodes.Status409Conflict, "conflict", ex.Message),
         MeshErrorCode.Unavailable => new(StatusCodes.Status503ServiceUnavailable, "unavailable", ex.Message),
         MeshErrorCode.AccessDenied => new(StatusCodes.Status403Forbidden, "access_denied", ex.Message),
+        MeshErrorCode.PolicyInvalid => new(StatusCodes.Status400BadRequest, "policy_invalid", ex.Message),
         _ => new(StatusCodes.Status500InternalServerError, "internal_error", "Mesh failed to handle the request."),
     };
 
