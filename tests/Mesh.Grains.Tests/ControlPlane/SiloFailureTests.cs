@@ -154,6 +154,108 @@ public sealed class SiloFailureTests
     }
 
     [Fact]
+    public async Task A_change_made_while_a_silo_is_cut_off_returns_only_once_its_lease_ran_out_and_that_silo_allows_nothing_after()
+    {
+        var lease = TimeSpan.FromSeconds(5);
+        var renew = TimeSpan.FromSeconds(1);
+        var leaseClock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var cutOff = new ControlPlaneCutOff();
+        await using var mesh = await StartAsync(MeshCluster.WithSilos(
+            3,
+            o =>
+            {
+                o.LeaseTimeProvider = leaseClock;
+                o.ControlPlaneLease = lease;
+                o.ControlPlaneRenewInterval = renew;
+            },
+            silo =>
+            {
+                silo.Services.AddSingleton(cutOff);
+                silo.AddOutgoingGrainCallFilter<ControlPlaneCutOff.Filter>();
+            }));
+        var scenario = new Scenario(mesh.Operator, mesh.Client);
+        await scenario.PublishAsync(TestPolicies.AllowAll);
+        // The credential (the owner of the change) lives on silo 0, so silo 1 can learn of the revoke only by a push or
+        // a renewal, and both are cut.
+        await mesh.OnSiloAsync(0, () => scenario.IssueCredentialAsync("c"));
+        Assert.Equal(mesh.Cluster.Silos[0].SiloAddress, await mesh.SiloOfAsync(scenario.Credential("c")));
+        var agents = await RegisterAsync(mesh, scenario, 3, scenario.Id("c"));
+        var isolated = agents[1];
+        TestAgent[] healthy = [agents[0], agents[2]];
+        Task<Decision> Use(TestAgent agent) => agent.DecideAsync("git", "push", "github.com/acme/app", scenario.Id("c"));
+        for (var i = 0; i < agents.Count; i++)
+        {
+            Assert.Equal(Effect.Allow, (await Use(agents[i])).Effect);
+            Assert.Equal(mesh.Cluster.Silos[i].SiloAddress, await mesh.SiloOfAsync(agents[i].Runtime));
+        }
+
+        var partitioned = mesh.Cluster.Silos[1];
+        var isolatedView = partitioned.ServiceProvider.GetRequiredService<SiloControlView>();
+        SiloControlView[] healthyViews = [.. new[] { 0, 2 }.Select(i => mesh.Cluster.Silos[i].ServiceProvider.GetRequiredService<SiloControlView>())];
+        cutOff.Partition(partitioned.SiloAddress);
+        var revoking = mesh.OperatorOn(0).GetGrain<ICredentialGrain>(scenario.Id("c")).Revoke("leaked");
+
+        // The revoke is committed and its push to silo 1 keeps failing. The lease clock has not moved, so silo 1's lease
+        // still holds: the revoke must not return yet.
+        await Poll.UntilAsync(() => cutOff.RefusedPushes >= 3 || revoking.IsCompleted, TimeSpan.FromSeconds(30), "the revoke's push to the cut-off silo to be refused three times");
+        Assert.True(isolatedView.IsCurrent());
+        Assert.False(revoking.IsCompleted, "the revoke returned while the cut-off silo's lease still held (it may still allow the credential)");
+
+        // Time passes in half-second steps; the connected silos renew every second and stay current.
+        while (!revoking.IsCompleted)
+        {
+            leaseClock.Advance(renew / 2);
+            var now = leaseClock.GetUtcNow();
+            await Poll.UntilAsync(
+                () => revoking.IsCompleted || healthyViews.All(v => v.ConfirmedAt >= now - renew),
+                TimeSpan.FromSeconds(30),
+                () => $"the connected silos to renew their leases at {now:O} (confirmed {string.Join(", ", healthyViews.Select(v => v.ConfirmedAt))})");
+            Assert.True(leaseClock.GetUtcNow() - DateTimeOffset.UnixEpoch < TimeSpan.FromMinutes(1), "the revoke did not return a minute after its commit");
+        }
+
+        var receipt = (await revoking).Receipt!;
+
+        // It returned: by then silo 1's lease has run out, and the receipt says silo 1 did not confirm.
+        Assert.False(isolatedView.IsCurrent(), "the revoke returned while the cut-off silo's lease still held");
+        Assert.Equal(3, receipt.SilosLive);
+        Assert.Equal(2, receipt.SilosAcknowledged);
+        Assert.Equal(partitioned.SiloAddress.ToString(), Assert.Single(receipt.Unconfirmed));
+        Assert.False(receipt.Complete);
+
+        // From the return on: the connected silos deny for the revoke, the cut-off one for its stale view; more time
+        // passing while it stays cut off changes nothing.
+        foreach (var agent in healthy)
+        {
+            Assert.Equal(ReasonCode.CredentialRevoked, (await Use(agent)).Reason);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            var answer = await Use(isolated);
+            Assert.Equal(Effect.Deny, answer.Effect);
+            Assert.Equal(ReasonCode.ControlPlaneStale, answer.Reason);
+            leaseClock.Advance(renew);
+        }
+
+        // Reconnected: its next renewal brings the revoke, and nothing it answered on the way was an allow.
+        cutOff.Reconnect();
+        var answers = new List<Decision>();
+        await Poll.UntilAsync(
+            async () =>
+            {
+                leaseClock.Advance(renew / 4);
+                var answer = await Use(isolated);
+                answers.Add(answer);
+                return answer.Reason != ReasonCode.ControlPlaneStale;
+            },
+            TimeSpan.FromSeconds(30),
+            () => $"the cut-off silo to renew after reconnecting (answers: {string.Join(", ", answers.Select(a => a.Reason))})");
+        Assert.All(answers, a => Assert.Equal(Effect.Deny, a.Effect));
+        Assert.Equal(ReasonCode.CredentialRevoked, answers[^1].Reason);
+        Assert.True(isolatedView.IsCurrent());
+    }
+
+    [Fact]
     public async Task By_default_a_stale_silo_denies_every_action_and_can_be_told_to_deny_credentialed_ones_only()
     {
         foreach (var policy in new[] { Hosting.StaleViewPolicy.AllActions, Hosting.StaleViewPolicy.CredentialedActions })
@@ -212,32 +314,5 @@ public sealed class SiloFailureTests
         }
 
         return agents;
-    }
-}
-
-/// <summary>Cuts chosen silos off from the control plane's sync (a network partition between them), nothing else.</summary>
-internal sealed class ControlPlaneCutOff
-{
-    private volatile SiloAddress? _isolated;
-    private volatile bool _all;
-
-    public void Isolate(SiloAddress silo) => _isolated = silo;
-
-    public void IsolateAll() => _all = true;
-
-    public void Reconnect() => (_isolated, _all) = (null, false);
-
-    internal sealed class Filter(ControlPlaneCutOff cutOff, ILocalSiloDetails local) : IOutgoingGrainCallFilter
-    {
-        public Task Invoke(IOutgoingGrainCallContext context)
-        {
-            var cut = cutOff._all || cutOff._isolated == local.SiloAddress;
-            if (cut && context.InterfaceMethod?.DeclaringType == typeof(IControlPlaneGrain) && context.InterfaceMethod.Name == nameof(IControlPlaneGrain.Sync))
-            {
-                throw new TimeoutException("The control plane cannot be reached from this silo (test partition).");
-            }
-
-            return context.Invoke();
-        }
     }
 }
