@@ -21,29 +21,46 @@ public sealed class SiloFailureTests
         await using var mesh = await StartAsync(MeshCluster.WithSilos(3, o => o.ControlPlaneLease = TimeSpan.FromSeconds(2)));
         var scenario = new Scenario(mesh.Operator, mesh.Client);
         await scenario.PublishAsync(TestPolicies.AllowAll);
-        await scenario.IssueCredentialAsync("shared");
+
+        // The victim is the silo that hosts the control plane; the credential (the owner of the change) and a third of
+        // the agents live there too, so the kill takes the commit's grain, the owner and the changed agents at once.
+        var controlPlane = await mesh.SiloOfAsync(mesh.Operator.GetGrain<IControlPlaneGrain>(IControlPlaneGrain.Key));
+        var victimIndex = mesh.Cluster.Silos.ToList().FindIndex(s => s.SiloAddress == controlPlane);
+        Assert.True(victimIndex >= 0, "the control plane is active on a silo");
+        var victim = mesh.Cluster.Silos[victimIndex];
+        var operatorGrains = mesh.OperatorOn(victimIndex + 1);
+        await mesh.OnSiloAsync(victimIndex, () => scenario.IssueCredentialAsync("shared"));
+        Assert.Equal(victim.SiloAddress, await mesh.SiloOfAsync(scenario.Credential("shared")));
         var agents = await RegisterAsync(mesh, scenario, 300, scenario.Id("shared"));
-        var victim = mesh.Cluster.Silos[2];
+        var hosts = new Dictionary<TestAgent, SiloAddress?>();
+        foreach (var agent in agents)
+        {
+            hosts[agent] = await mesh.SiloOfAsync(agent.Runtime);
+        }
+
+        Assert.All(mesh.Cluster.Silos, silo => Assert.Contains(silo.SiloAddress, hosts.Values));
 
         var storm = await DecisionStorm.RunAsync(
             agents,
             agent => agent.Request("git", "push", "github.com/acme/app", scenario.Id("shared")),
             async () =>
             {
+                var revoking = operatorGrains.GetGrain<ICredentialGrain>(scenario.Id("shared")).Revoke("leaked");
                 var killing = mesh.Cluster.KillSiloAsync(victim);
-                // If the credential grain itself lived on the victim, the call fails and the operator retries it (a
-                // revoke is idempotent); the guarantee is about the call that returns.
+                // The owner died under the call, which then fails, and the operator retries it (a revoke is idempotent);
+                // the guarantee is about the call that returns.
                 var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
                 while (true)
                 {
                     try
                     {
-                        var revoked = await mesh.OperatorOn(0).GetGrain<ICredentialGrain>(scenario.Id("shared")).Revoke("leaked");
+                        var revoked = await revoking;
                         await killing;
                         return revoked;
                     }
                     catch (Exception ex) when (ex is SiloUnavailableException or TimeoutException or OrleansException && DateTime.UtcNow < deadline)
                     {
+                        revoking = operatorGrains.GetGrain<ICredentialGrain>(scenario.Id("shared")).Revoke("leaked");
                     }
                 }
             },
@@ -56,8 +73,21 @@ public sealed class SiloFailureTests
         Assert.Equal(receipt.SilosLive - receipt.Unconfirmed.Length, receipt.SilosAcknowledged);
         Assert.True(receipt.SilosAcknowledged >= 2);
 
-        // The victim's agents come back on the survivors, from storage, and are denied there too.
-        var moved = agents.Take(9).Where((_, i) => i % 3 == 2).ToList();
+        // On the surviving silos every decision sent after the return was answered, and denied for the revoke (or for
+        // a stale view while the control plane moved off the dead silo): an error is not an answer.
+        var survivorsAfter = storm.After.Where(o => hosts[o.Agent] != victim.SiloAddress).ToList();
+        Assert.NotEmpty(survivorsAfter);
+        Assert.All(survivorsAfter, o =>
+        {
+            Assert.NotNull(o.Decision);
+            Assert.Equal(Effect.Deny, o.Decision.Effect);
+            Assert.Contains(o.Decision.Reason, new[] { ReasonCode.CredentialRevoked, ReasonCode.ControlPlaneStale });
+        });
+        Assert.Equal(2, survivorsAfter.Select(o => hosts[o.Agent]).Distinct().Count());
+
+        // The victim's agents come back on the survivors, from storage, and are denied there too, for the revoke.
+        var moved = agents.Where(a => hosts[a] == victim.SiloAddress).Take(3).ToList();
+        Assert.NotEmpty(moved);
         foreach (var agent in moved)
         {
             Decision? answer = null;
@@ -67,7 +97,7 @@ public sealed class SiloFailureTests
                     try
                     {
                         answer = await agent.DecideAsync("git", "push", "github.com/acme/app", scenario.Id("shared")).WaitAsync(TimeSpan.FromSeconds(5));
-                        return true;
+                        return answer.Reason != ReasonCode.ControlPlaneStale;
                     }
                     catch (Exception ex) when (ex is TimeoutException or OrleansException or SiloUnavailableException)
                     {
@@ -77,6 +107,7 @@ public sealed class SiloFailureTests
                 TimeSpan.FromSeconds(90),
                 $"agent {agent.AgentId} to answer again after its silo died");
             Assert.Equal(ReasonCode.CredentialRevoked, answer!.Reason);
+            Assert.NotEqual(victim.SiloAddress, await operatorGrains.GetGrain<IManagementGrain>(0).GetActivationAddress(agent.Runtime));
         }
     }
 
