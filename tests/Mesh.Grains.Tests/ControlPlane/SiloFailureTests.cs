@@ -28,7 +28,7 @@ public sealed class SiloFailureTests
         var victimIndex = mesh.Cluster.Silos.ToList().FindIndex(s => s.SiloAddress == controlPlane);
         Assert.True(victimIndex >= 0, "the control plane is active on a silo");
         var victim = mesh.Cluster.Silos[victimIndex];
-        var operatorGrains = mesh.OperatorOn(victimIndex + 1);
+        var operatorGrains = mesh.OperatorOn((victimIndex + 1) % mesh.Cluster.Silos.Count);
         await mesh.OnSiloAsync(victimIndex, () => scenario.IssueCredentialAsync("shared"));
         Assert.Equal(victim.SiloAddress, await mesh.SiloOfAsync(scenario.Credential("shared")));
         var agents = await RegisterAsync(mesh, scenario, 300, scenario.Id("shared"));
