@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Mesh.Client;
 using Mesh.Cluster.Tests.Harness;
+using Mesh.Contracts.Audit;
 using Mesh.Contracts.Decisions;
+using Mesh.Grains.Audit;
 using Mesh.Testing;
 using Mesh.Testing.Postgres;
 using Xunit.Abstractions;
@@ -36,7 +38,8 @@ public sealed class SiloCrashTests(PostgresFixture postgres, ITestOutputHelper o
 
     private async Task RunAsync(ProcessCluster cluster, string connectionString)
     {
-        var received = new List<string>();
+        var received = new List<ReceivedDecision>();
+        long killedAt;
         const string tenant = "crash";
         var world = await World.CreateAsync(cluster, tenant, agents: 48);
 
@@ -54,7 +57,7 @@ public sealed class SiloCrashTests(PostgresFixture postgres, ITestOutputHelper o
 
             // SIGKILL one silo: its activations are gone without a word.
             cluster.Kill(cluster.Silos[1]);
-            var killedAt = Stopwatch.GetTimestamp();
+            killedAt = Stopwatch.GetTimestamp();
             output.WriteLine($"killed silo 1 after {load.Summary()}");
 
             // The load goes on after a bounded pause: every healthy agent is allowed again (re-activated on a
@@ -64,7 +67,7 @@ public sealed class SiloCrashTests(PostgresFixture postgres, ITestOutputHelper o
             await load.WaitForProgressAsync(300, Bounded);
             Assert.Empty(load.Violations);
             await load.DisposeAsync();
-            received.AddRange(load.AuditIds);
+            received.AddRange(load.Received);
         }
 
         await using (var gate = cluster.Gate())
@@ -86,31 +89,76 @@ public sealed class SiloCrashTests(PostgresFixture postgres, ITestOutputHelper o
         var paused = await http.GetAgentAsync(world.Paused[0].AgentId);
         Assert.Equal("Paused", paused.GetProperty("status").GetString(), ignoreCase: true);
 
-        // The audit trail: every decision a runtime received (durable mode) is in the store, and no chain forked or
-        // broke when the killed silo's agents moved, or when every process restarted.
-        var stored = await StoredAuditIdsAsync(connectionString);
-        var missing = received.Where(id => !stored.Contains(id)).ToList();
-        output.WriteLine($"{received.Count} decisions received with an audit id, {stored.Count} records stored");
+        // The audit trail: every decision a runtime received (durable mode) is in the store as it was answered (its
+        // record says what the runtime was told, for the request it sent), and no chain forked or broke when the killed
+        // silo's agents moved, or when every process restarted. Comparing ids alone is not enough: a record lost in a
+        // crash leaves its sequence number free, and the recovered chain gives it to the next decision.
+        var stored = await StoredAuditRecordsAsync(connectionString);
+        Assert.True(stored.Problems.Count == 0, $"{stored.Problems.Count} audit chain problems, e.g. {string.Join("; ", stored.Problems.Take(5))}");
+        var beforeKill = received.Count(r => r.ReceivedAt < killedAt);
+        output.WriteLine($"{received.Count} decisions received with an audit id ({beforeKill} before the SIGKILL), {stored.Records.Count} records stored");
         Assert.True(received.Count > 600, $"only {received.Count} decisions carried an audit id");
-        Assert.True(missing.Count == 0, $"{missing.Count} decisions a runtime received have no audit record, e.g. {string.Join(", ", missing.Take(5))}");
+        Assert.True(beforeKill > 300, $"only {beforeKill} decisions were answered before the SIGKILL");
+        var mismatches = received.Select(r => Mismatch(r, stored.Records)).OfType<string>().ToList();
+        Assert.True(mismatches.Count == 0, $"{mismatches.Count} of {received.Count} decisions a runtime received are not in the audit store as answered, e.g. {string.Join("; ", mismatches.Take(5))}");
         await http.CheckpointAuditAsync();
         var verification = await http.VerifyAuditAsync();
         Assert.True(verification.GetProperty("ok").GetBoolean(), verification.ToString());
     }
 
-    private static async Task<HashSet<string>> StoredAuditIdsAsync(string connectionString)
+    // Null when the stored record says what the runtime received; else what differs.
+    private static string? Mismatch(ReceivedDecision received, IReadOnlyDictionary<string, AuditRecord> stored)
     {
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand("SELECT stream, seq FROM audit_records", connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
+        var (request, decision) = (received.Request, received.Decision);
+        if (!stored.TryGetValue(decision.AuditId!, out var record))
         {
-            ids.Add($"{reader.GetString(0)}#{reader.GetInt64(1)}");
+            return $"{decision.AuditId} ({request.RequestId}) is missing";
         }
 
-        return ids;
+        var expected = (AuditKind.Decision, request.RequestId, request.AgentId, decision.Effect.ToWire(), decision.Reason.ToWire(), decision.PolicyVersion == 0 ? (long?)null : decision.PolicyVersion, decision.Message, decision.RuleId);
+        var actual = (record.Kind, record.RequestId, record.AgentId, record.Effect, record.Reason, record.PolicyVersion, record.Message, record.RuleId);
+        return expected == actual ? null : $"{decision.AuditId}: received {expected}, stored {actual}";
+    }
+
+    // Every stored record decoded from its body (the columns beside it are copies, not trusted), with each stream's
+    // chain checked: sequences without gaps, each body's hash, each record naming its predecessor's hash.
+    private static async Task<(Dictionary<string, AuditRecord> Records, List<string> Problems)> StoredAuditRecordsAsync(string connectionString)
+    {
+        var records = new Dictionary<string, AuditRecord>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT stream, seq, hash, body FROM audit_records ORDER BY stream, seq", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        string? stream = null;
+        var previousHash = AuditText.GenesisHash;
+        long previousSeq = 0;
+        while (await reader.ReadAsync())
+        {
+            var (rowStream, seq, hash, body) = (reader.GetString(0), reader.GetInt64(1), (byte[])reader[2], (byte[])reader[3]);
+            if (rowStream != stream)
+            {
+                // A stream starts at 1, linked to the genesis hash.
+                (stream, previousHash, previousSeq) = (rowStream, AuditText.GenesisHash, 0);
+            }
+
+            var record = AuditCodec.Decode(body);
+            var id = $"{rowStream}#{seq}";
+            if (record.Stream != rowStream || record.Sequence != seq || seq != previousSeq + 1)
+            {
+                problems.Add($"{id}: body names {record.Stream}#{record.Sequence}, previous row was #{previousSeq}");
+            }
+
+            if (!AuditCodec.Hash(body).AsSpan().SequenceEqual(hash) || record.PreviousHash != previousHash)
+            {
+                problems.Add($"{id}: hash or link to the previous record does not match");
+            }
+
+            records[id] = record;
+            (previousHash, previousSeq) = (Convert.ToHexStringLower(hash), seq);
+        }
+
+        return (records, problems);
     }
 
     /// <summary>The agents of the test and the changes made to them.</summary>

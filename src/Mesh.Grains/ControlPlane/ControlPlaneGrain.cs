@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json;
 using Mesh.Grains.Hosting;
 using Orleans.Concurrency;
 using Orleans.Runtime;
@@ -16,7 +17,7 @@ internal interface IControlPlaneGrain : IGrainWithStringKey
 
     /// <summary>
     /// Makes the change durable and gives it the next epoch. A change whose revision is older than the stored entry's is
-    /// not applied, and one with the same revision is the same change retried: both return the stored entry.
+    /// not applied, and one with the same revision and content is the same change retried: both return the stored entry.
     /// </summary>
     Task<ControlChange> Commit(ControlChange change);
 
@@ -82,7 +83,8 @@ internal sealed class ControlPlaneGrain : Grain, IControlPlaneGrain
         ArgumentNullException.ThrowIfNull(change);
         var key = change.Key;
         var shard = _shards[ShardOf(key)];
-        if (shard.State.Entries.TryGetValue(key, out var stored) && stored.Revision >= change.Revision)
+        if (shard.State.Entries.TryGetValue(key, out var stored)
+            && (stored.Revision > change.Revision || (stored.Revision == change.Revision && SameContent(stored, change))))
         {
             return stored;
         }
@@ -130,6 +132,14 @@ internal sealed class ControlPlaneGrain : Grain, IControlPlaneGrain
             : _byEpoch.Where(e => e.Key > sinceEpoch).Select(e => e.Value).ToImmutableArray();
         return Task.FromResult(new ControlSync { Epoch = _epoch, Changes = changes });
     }
+
+    // The same revision with other content is not a retry: the owner's earlier change under this revision was committed
+    // here, but the owner could not save it, reloaded its older record and made another change under the same
+    // revision. That change is the owner's truth now (it saves it next), so it is committed; returning the stored one
+    // would push the lost change again and answer with a receipt for a change the fleet never got (a revoke after a
+    // resume whose save failed would leave the credential usable on every silo).
+    private static bool SameContent(ControlChange stored, ControlChange change) =>
+        JsonSerializer.SerializeToUtf8Bytes(stored with { Epoch = 0 }).AsSpan().SequenceEqual(JsonSerializer.SerializeToUtf8Bytes(change with { Epoch = 0 }));
 
     // A stable hash (string.GetHashCode is randomized per process, and the shard must be the same on every restart).
     private static int ShardOf(string key)

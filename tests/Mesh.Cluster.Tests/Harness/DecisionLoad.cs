@@ -40,6 +40,9 @@ internal sealed class LoadAgent(string agentId, string token, string credential)
     };
 }
 
+/// <summary>A decision a worker received: the request it sent, the answer, and when (Stopwatch ticks) the answer came.</summary>
+internal sealed record ReceivedDecision(ActionRequest Request, Decision Decision, long ReceivedAt);
+
 /// <summary>
 /// Decisions from several concurrent workers against a set of agents, for as long as the test runs. Counts what
 /// comes back and records every violation: an allow for a request that started after an acknowledged change said
@@ -55,6 +58,7 @@ internal sealed class DecisionLoad : IAsyncDisposable
     private readonly ConcurrentQueue<string> _violations = new();
     private readonly ConcurrentDictionary<ReasonCode, long> _reasons = new();
     private readonly ConcurrentQueue<string> _auditIds = new();
+    private readonly ConcurrentQueue<ReceivedDecision> _received = new();
     private long _completed;
     private int _disposed;
     private long _allowed;
@@ -77,6 +81,9 @@ internal sealed class DecisionLoad : IAsyncDisposable
 
     /// <summary>The audit record id of every decision a worker received.</summary>
     public IReadOnlyCollection<string> AuditIds => _auditIds;
+
+    /// <summary>Every decision a worker received with an audit record id, with the request it answered.</summary>
+    public IReadOnlyCollection<ReceivedDecision> Received => _received;
 
     public static DecisionLoad Start(MeshGate gate, IReadOnlyList<LoadAgent> agents, int workers = 8) => new(gate, agents, workers);
 
@@ -110,10 +117,12 @@ internal sealed class DecisionLoad : IAsyncDisposable
         {
             var agent = _agents[next++ % _agents.Count];
             var startedAt = Stopwatch.GetTimestamp();
-            var decision = await _gate.CheckAsync(agent.Request());
+            var request = agent.Request();
+            var decision = await _gate.CheckAsync(request);
             if (decision.AuditId is { } auditId)
             {
                 _auditIds.Enqueue(auditId);
+                _received.Enqueue(new ReceivedDecision(request, decision, Stopwatch.GetTimestamp()));
             }
 
             if (decision.IsAllowed)

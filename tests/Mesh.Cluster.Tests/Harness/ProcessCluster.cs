@@ -75,8 +75,16 @@ internal sealed class ProcessCluster : IAsyncDisposable
             await Poll.UntilAsync(
                 async () =>
                 {
-                    using var response = await probe.GetAsync(new Uri(silo.Http, "readyz"));
-                    return response.IsSuccessStatusCode;
+                    // A silo still starting on a busy machine may not answer within the probe's timeout: not ready yet.
+                    try
+                    {
+                        using var response = await probe.GetAsync(new Uri(silo.Http, "readyz"));
+                        return response.IsSuccessStatusCode;
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                    {
+                        return false;
+                    }
                 },
                 StartTimeout,
                 $"/readyz of the silo at {silo.Http}");

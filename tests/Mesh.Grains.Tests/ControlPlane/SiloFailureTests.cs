@@ -21,29 +21,46 @@ public sealed class SiloFailureTests
         await using var mesh = await StartAsync(MeshCluster.WithSilos(3, o => o.ControlPlaneLease = TimeSpan.FromSeconds(2)));
         var scenario = new Scenario(mesh.Operator, mesh.Client);
         await scenario.PublishAsync(TestPolicies.AllowAll);
-        await scenario.IssueCredentialAsync("shared");
+
+        // The victim is the silo that hosts the control plane; the credential (the owner of the change) and a third of
+        // the agents live there too, so the kill takes the commit's grain, the owner and the changed agents at once.
+        var controlPlane = await mesh.SiloOfAsync(mesh.Operator.GetGrain<IControlPlaneGrain>(IControlPlaneGrain.Key));
+        var victimIndex = mesh.Cluster.Silos.ToList().FindIndex(s => s.SiloAddress == controlPlane);
+        Assert.True(victimIndex >= 0, "the control plane is active on a silo");
+        var victim = mesh.Cluster.Silos[victimIndex];
+        var operatorGrains = mesh.OperatorOn((victimIndex + 1) % mesh.Cluster.Silos.Count);
+        await mesh.OnSiloAsync(victimIndex, () => scenario.IssueCredentialAsync("shared"));
+        Assert.Equal(victim.SiloAddress, await mesh.SiloOfAsync(scenario.Credential("shared")));
         var agents = await RegisterAsync(mesh, scenario, 300, scenario.Id("shared"));
-        var victim = mesh.Cluster.Silos[2];
+        var hosts = new Dictionary<TestAgent, SiloAddress?>();
+        foreach (var agent in agents)
+        {
+            hosts[agent] = await mesh.SiloOfAsync(agent.Runtime);
+        }
+
+        Assert.All(mesh.Cluster.Silos, silo => Assert.Contains(silo.SiloAddress, hosts.Values));
 
         var storm = await DecisionStorm.RunAsync(
             agents,
             agent => agent.Request("git", "push", "github.com/acme/app", scenario.Id("shared")),
             async () =>
             {
+                var revoking = operatorGrains.GetGrain<ICredentialGrain>(scenario.Id("shared")).Revoke("leaked");
                 var killing = mesh.Cluster.KillSiloAsync(victim);
-                // If the credential grain itself lived on the victim, the call fails and the operator retries it (a
-                // revoke is idempotent); the guarantee is about the call that returns.
+                // The owner died under the call, which then fails, and the operator retries it (a revoke is idempotent);
+                // the guarantee is about the call that returns.
                 var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
                 while (true)
                 {
                     try
                     {
-                        var revoked = await mesh.OperatorOn(0).GetGrain<ICredentialGrain>(scenario.Id("shared")).Revoke("leaked");
+                        var revoked = await revoking;
                         await killing;
                         return revoked;
                     }
                     catch (Exception ex) when (ex is SiloUnavailableException or TimeoutException or OrleansException && DateTime.UtcNow < deadline)
                     {
+                        revoking = operatorGrains.GetGrain<ICredentialGrain>(scenario.Id("shared")).Revoke("leaked");
                     }
                 }
             },
@@ -56,8 +73,21 @@ public sealed class SiloFailureTests
         Assert.Equal(receipt.SilosLive - receipt.Unconfirmed.Length, receipt.SilosAcknowledged);
         Assert.True(receipt.SilosAcknowledged >= 2);
 
-        // The victim's agents come back on the survivors, from storage, and are denied there too.
-        var moved = agents.Take(9).Where((_, i) => i % 3 == 2).ToList();
+        // On the surviving silos every decision sent after the return was answered, and denied for the revoke (or for
+        // a stale view while the control plane moved off the dead silo): an error is not an answer.
+        var survivorsAfter = storm.After.Where(o => hosts[o.Agent] != victim.SiloAddress).ToList();
+        Assert.NotEmpty(survivorsAfter);
+        Assert.All(survivorsAfter, o =>
+        {
+            Assert.NotNull(o.Decision);
+            Assert.Equal(Effect.Deny, o.Decision.Effect);
+            Assert.Contains(o.Decision.Reason, new[] { ReasonCode.CredentialRevoked, ReasonCode.ControlPlaneStale });
+        });
+        Assert.Equal(2, survivorsAfter.Select(o => hosts[o.Agent]).Distinct().Count());
+
+        // The victim's agents come back on the survivors, from storage, and are denied there too, for the revoke.
+        var moved = agents.Where(a => hosts[a] == victim.SiloAddress).Take(3).ToList();
+        Assert.NotEmpty(moved);
         foreach (var agent in moved)
         {
             Decision? answer = null;
@@ -67,7 +97,7 @@ public sealed class SiloFailureTests
                     try
                     {
                         answer = await agent.DecideAsync("git", "push", "github.com/acme/app", scenario.Id("shared")).WaitAsync(TimeSpan.FromSeconds(5));
-                        return true;
+                        return answer.Reason != ReasonCode.ControlPlaneStale;
                     }
                     catch (Exception ex) when (ex is TimeoutException or OrleansException or SiloUnavailableException)
                     {
@@ -77,6 +107,7 @@ public sealed class SiloFailureTests
                 TimeSpan.FromSeconds(90),
                 $"agent {agent.AgentId} to answer again after its silo died");
             Assert.Equal(ReasonCode.CredentialRevoked, answer!.Reason);
+            Assert.NotEqual(victim.SiloAddress, await operatorGrains.GetGrain<IManagementGrain>(0).GetActivationAddress(agent.Runtime));
         }
     }
 
@@ -154,6 +185,108 @@ public sealed class SiloFailureTests
     }
 
     [Fact]
+    public async Task A_change_made_while_a_silo_is_cut_off_returns_only_once_its_lease_ran_out_and_that_silo_allows_nothing_after()
+    {
+        var lease = TimeSpan.FromSeconds(5);
+        var renew = TimeSpan.FromSeconds(1);
+        var leaseClock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var cutOff = new ControlPlaneCutOff();
+        await using var mesh = await StartAsync(MeshCluster.WithSilos(
+            3,
+            o =>
+            {
+                o.LeaseTimeProvider = leaseClock;
+                o.ControlPlaneLease = lease;
+                o.ControlPlaneRenewInterval = renew;
+            },
+            silo =>
+            {
+                silo.Services.AddSingleton(cutOff);
+                silo.AddOutgoingGrainCallFilter<ControlPlaneCutOff.Filter>();
+            }));
+        var scenario = new Scenario(mesh.Operator, mesh.Client);
+        await scenario.PublishAsync(TestPolicies.AllowAll);
+        // The credential (the owner of the change) lives on silo 0, so silo 1 can learn of the revoke only by a push or
+        // a renewal, and both are cut.
+        await mesh.OnSiloAsync(0, () => scenario.IssueCredentialAsync("c"));
+        Assert.Equal(mesh.Cluster.Silos[0].SiloAddress, await mesh.SiloOfAsync(scenario.Credential("c")));
+        var agents = await RegisterAsync(mesh, scenario, 3, scenario.Id("c"));
+        var isolated = agents[1];
+        TestAgent[] healthy = [agents[0], agents[2]];
+        Task<Decision> Use(TestAgent agent) => agent.DecideAsync("git", "push", "github.com/acme/app", scenario.Id("c"));
+        for (var i = 0; i < agents.Count; i++)
+        {
+            Assert.Equal(Effect.Allow, (await Use(agents[i])).Effect);
+            Assert.Equal(mesh.Cluster.Silos[i].SiloAddress, await mesh.SiloOfAsync(agents[i].Runtime));
+        }
+
+        var partitioned = mesh.Cluster.Silos[1];
+        var isolatedView = partitioned.ServiceProvider.GetRequiredService<SiloControlView>();
+        SiloControlView[] healthyViews = [.. new[] { 0, 2 }.Select(i => mesh.Cluster.Silos[i].ServiceProvider.GetRequiredService<SiloControlView>())];
+        cutOff.Partition(partitioned.SiloAddress);
+        var revoking = mesh.OperatorOn(0).GetGrain<ICredentialGrain>(scenario.Id("c")).Revoke("leaked");
+
+        // The revoke is committed and its push to silo 1 keeps failing. The lease clock has not moved, so silo 1's lease
+        // still holds: the revoke must not return yet.
+        await Poll.UntilAsync(() => cutOff.RefusedPushes >= 3 || revoking.IsCompleted, TimeSpan.FromSeconds(30), "the revoke's push to the cut-off silo to be refused three times");
+        Assert.True(isolatedView.IsCurrent());
+        Assert.False(revoking.IsCompleted, "the revoke returned while the cut-off silo's lease still held (it may still allow the credential)");
+
+        // Time passes in half-second steps; the connected silos renew every second and stay current.
+        while (!revoking.IsCompleted)
+        {
+            leaseClock.Advance(renew / 2);
+            var now = leaseClock.GetUtcNow();
+            await Poll.UntilAsync(
+                () => revoking.IsCompleted || healthyViews.All(v => v.ConfirmedAt >= now - renew),
+                TimeSpan.FromSeconds(30),
+                () => $"the connected silos to renew their leases at {now:O} (confirmed {string.Join(", ", healthyViews.Select(v => v.ConfirmedAt))})");
+            Assert.True(leaseClock.GetUtcNow() - DateTimeOffset.UnixEpoch < TimeSpan.FromMinutes(1), "the revoke did not return a minute after its commit");
+        }
+
+        var receipt = (await revoking).Receipt!;
+
+        // It returned: by then silo 1's lease has run out, and the receipt says silo 1 did not confirm.
+        Assert.False(isolatedView.IsCurrent(), "the revoke returned while the cut-off silo's lease still held");
+        Assert.Equal(3, receipt.SilosLive);
+        Assert.Equal(2, receipt.SilosAcknowledged);
+        Assert.Equal(partitioned.SiloAddress.ToString(), Assert.Single(receipt.Unconfirmed));
+        Assert.False(receipt.Complete);
+
+        // From the return on: the connected silos deny for the revoke, the cut-off one for its stale view; more time
+        // passing while it stays cut off changes nothing.
+        foreach (var agent in healthy)
+        {
+            Assert.Equal(ReasonCode.CredentialRevoked, (await Use(agent)).Reason);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            var answer = await Use(isolated);
+            Assert.Equal(Effect.Deny, answer.Effect);
+            Assert.Equal(ReasonCode.ControlPlaneStale, answer.Reason);
+            leaseClock.Advance(renew);
+        }
+
+        // Reconnected: its next renewal brings the revoke, and nothing it answered on the way was an allow.
+        cutOff.Reconnect();
+        var answers = new List<Decision>();
+        await Poll.UntilAsync(
+            async () =>
+            {
+                leaseClock.Advance(renew / 4);
+                var answer = await Use(isolated);
+                answers.Add(answer);
+                return answer.Reason != ReasonCode.ControlPlaneStale;
+            },
+            TimeSpan.FromSeconds(30),
+            () => $"the cut-off silo to renew after reconnecting (answers: {string.Join(", ", answers.Select(a => a.Reason))})");
+        Assert.All(answers, a => Assert.Equal(Effect.Deny, a.Effect));
+        Assert.Equal(ReasonCode.CredentialRevoked, answers[^1].Reason);
+        Assert.True(isolatedView.IsCurrent());
+    }
+
+    [Fact]
     public async Task By_default_a_stale_silo_denies_every_action_and_can_be_told_to_deny_credentialed_ones_only()
     {
         foreach (var policy in new[] { Hosting.StaleViewPolicy.AllActions, Hosting.StaleViewPolicy.CredentialedActions })
@@ -212,32 +345,5 @@ public sealed class SiloFailureTests
         }
 
         return agents;
-    }
-}
-
-/// <summary>Cuts chosen silos off from the control plane's sync (a network partition between them), nothing else.</summary>
-internal sealed class ControlPlaneCutOff
-{
-    private volatile SiloAddress? _isolated;
-    private volatile bool _all;
-
-    public void Isolate(SiloAddress silo) => _isolated = silo;
-
-    public void IsolateAll() => _all = true;
-
-    public void Reconnect() => (_isolated, _all) = (null, false);
-
-    internal sealed class Filter(ControlPlaneCutOff cutOff, ILocalSiloDetails local) : IOutgoingGrainCallFilter
-    {
-        public Task Invoke(IOutgoingGrainCallContext context)
-        {
-            var cut = cutOff._all || cutOff._isolated == local.SiloAddress;
-            if (cut && context.InterfaceMethod?.DeclaringType == typeof(IControlPlaneGrain) && context.InterfaceMethod.Name == nameof(IControlPlaneGrain.Sync))
-            {
-                throw new TimeoutException("The control plane cannot be reached from this silo (test partition).");
-            }
-
-            return context.Invoke();
-        }
     }
 }
