@@ -9,7 +9,14 @@ namespace Mesh.Policy.Targets;
 internal static class HostReader
 {
     /// <summary>The canonical parts of one authority.</summary>
-    internal readonly record struct Parts(string Host, IPAddress? Address, int? Port);
+    internal readonly record struct Parts(string Host, IPAddress? Address, int? Port)
+    {
+        /// <summary>The host as written in a URL: an IPv6 address in brackets.</summary>
+        public string AuthorityHost => Address is { AddressFamily: AddressFamily.InterNetworkV6 } ? "[" + Host + "]" : Host;
+    }
+
+    /// <summary>":port" for an explicit port, or null.</summary>
+    public static string? PortText(int? port) => port is { } p ? ":" + p.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
 
     /// <summary>
     /// Reads an authority (userinfo already removed). <paramref name="problem"/> is set, with

@@ -125,8 +125,8 @@ public static class TargetCanonicalizer
 
         var pathText = canonicalPath ?? (path.IsEmpty && SchemeCatalog.IsSpecial(scheme) ? "/" : path.ToString());
         var queryText = PathText.NormalizeQuery(query) ?? query.ToString();
-        var hostText = parts.Address is { AddressFamily: System.Net.Sockets.AddressFamily.InterNetworkV6 } ? "[" + parts.Host + "]" : parts.Host;
-        var value = Join(raw, scheme, "://", hostText, port is { } p ? ":" + p.ToString(System.Globalization.CultureInfo.InvariantCulture) : null, pathText, queryText);
+        var hostText = parts.AuthorityHost;
+        var value = Join(raw, scheme, "://", hostText, HostReader.PortText(port), pathText, queryText);
         var pathAndQuery = pathText.Length + queryText.Length == 0 ? null : string.Concat(pathText, queryText);
         var destinations = parts.Host.Length == 0 ? null : new[] { new Destination(parts.Host, parts.Address, port, scheme, pathAndQuery) };
         return new CanonicalTarget(raw, value, TargetForm.Url)
@@ -217,8 +217,8 @@ public static class TargetCanonicalizer
             return CanonicalTarget.Refused(raw, TargetProblem.Ambiguous, problem);
         }
 
-        var hostText = parts.Address is { AddressFamily: System.Net.Sockets.AddressFamily.InterNetworkV6 } ? "[" + parts.Host + "]" : parts.Host;
-        var portText = parts.Port is { } p ? ":" + p.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        var hostText = parts.AuthorityHost;
+        var portText = HostReader.PortText(parts.Port);
         var pathText = canonicalRest ?? rest.ToString();
         return new CanonicalTarget(raw, Join(raw, "//", hostText, portText, pathText, null, null), TargetForm.HostPath)
         {
@@ -269,8 +269,8 @@ public static class TargetCanonicalizer
             return CanonicalTarget.Refused(raw, TargetProblem.Ambiguous, problem);
         }
 
-        var hostText = parts.Address is { AddressFamily: System.Net.Sockets.AddressFamily.InterNetworkV6 } ? "[" + parts.Host + "]" : parts.Host;
-        var portText = parts.Port is { } p ? ":" + p.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        var hostText = parts.AuthorityHost;
+        var portText = HostReader.PortText(parts.Port);
         var pathText = canonicalPath ?? path.ToString();
         var queryText = PathText.NormalizeQuery(query) ?? query.ToString();
         var pathAndQuery = pathText.Length + queryText.Length == 0 ? null : string.Concat(pathText, queryText);

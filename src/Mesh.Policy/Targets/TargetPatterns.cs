@@ -42,9 +42,7 @@ public static class TargetPatterns
             var parts = HostReader.Read(authority, allowEmpty: !SchemeCatalog.IsSpecial(scheme), out _, out var problem);
             if (problem is null)
             {
-                var port = parts.Port is { } p && p != SchemeCatalog.DefaultPort(scheme) ? ":" + p.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty;
-                var host = parts.Address is { AddressFamily: System.Net.Sockets.AddressFamily.InterNetworkV6 } ? "[" + parts.Host + "]" : parts.Host;
-                authority = host + port;
+                authority = parts.AuthorityHost + HostReader.PortText(parts.Port == SchemeCatalog.DefaultPort(scheme) ? null : parts.Port);
             }
         }
         else

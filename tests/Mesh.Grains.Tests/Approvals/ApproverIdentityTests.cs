@@ -152,17 +152,15 @@ public sealed class ApproverIdentityTests(MeshCluster mesh)
     }
 
     [Fact]
-    public async Task An_owner_with_no_canonical_reading_blocks_every_vote()
+    public async Task An_owner_with_no_canonical_reading_cannot_be_registered()
     {
         var scenario = new Scenario(mesh.Operator, mesh.Client);
         await scenario.PublishAsync(TestPolicies.Of(Rules));
-        var agent = await scenario.RegisterAsync("bot", Registrations.With(owner: "ali\u200Bce"));
-        var decision = await agent.DecideAsync(agent.Request("payments", "transfer", "acct-42"));
-        var approval = mesh.Operator.GetGrain<IApprovalGrain>(decision.ApprovalId!);
 
-        var refusal = await AssertRefusedAsync(approval, Vote("alice"), MeshErrorCode.AccessDenied);
+        var refused = await Assert.ThrowsAsync<MeshException>(() => scenario.RegisterAsync("bot", Registrations.With(owner: "ali\u200Bce")));
 
-        Assert.Contains("Separation of duties cannot be checked", refusal.Message, StringComparison.Ordinal);
+        Assert.Equal(MeshErrorCode.InvalidArgument, refused.Code);
+        Assert.Contains("owner must be a plain name", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
