@@ -55,14 +55,18 @@ internal sealed class ProcessCluster : IAsyncDisposable
         for (var i = 0; i < count; i++)
         {
             var ports = FreePorts.Take(3);
+            var name = $"mesh-silo-{_silos.Count + started.Count}";
+
+            // Each silo names its PostgreSQL sessions, so a test can see which silo's session waits on what.
+            var connection = $"{_connectionString};Application Name={name}";
             var process = new SiloProcess(
                 [
-                    "--mode", "cluster", "--connection", _connectionString, "--advertised-address", "127.0.0.1",
+                    "--mode", "cluster", "--connection", connection, "--advertised-address", "127.0.0.1",
                     "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}", "--http-url", $"http://127.0.0.1:{ports[2]}",
                     "--data-dir", _dataDir,
                 ],
                 Environment);
-            started.Add(new SiloNode(process, ports[1], new Uri($"http://127.0.0.1:{ports[2]}/")));
+            started.Add(new SiloNode(name, process, ports[0], ports[1], new Uri($"http://127.0.0.1:{ports[2]}/")));
         }
 
         _silos.AddRange(started);
@@ -138,5 +142,5 @@ internal sealed class ProcessCluster : IAsyncDisposable
     private static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
 }
 
-/// <summary>One silo process and where it listens.</summary>
-internal sealed record SiloNode(SiloProcess Process, int GatewayPort, Uri Http);
+/// <summary>One silo process, the application name of its PostgreSQL sessions, and where it listens.</summary>
+internal sealed record SiloNode(string Name, SiloProcess Process, int SiloPort, int GatewayPort, Uri Http);
