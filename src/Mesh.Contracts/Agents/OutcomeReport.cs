@@ -34,6 +34,9 @@ public sealed record OutcomeReport
 [GenerateSerializer, Immutable, Alias("mesh.OutcomeReceipt")]
 public sealed record OutcomeReceipt
 {
+    /// <summary>The <see cref="Error"/> of a report refused because the agent is unknown or its token is wrong.</summary>
+    public const string UnauthenticatedError = "unknown agent or bad token";
+
     /// <summary>True when the report was accepted.</summary>
     [Id(0)] public required bool Accepted { get; init; }
 

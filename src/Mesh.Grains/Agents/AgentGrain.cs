@@ -117,7 +117,7 @@ internal sealed partial class AgentGrain(
         var now = clock.UtcNow;
         if (report is null || state.State.Status == AgentStatus.Unregistered || !AgentTokens.Matches(report.AgentToken, state.State.TokenHash))
         {
-            return new OutcomeReceipt { Accepted = false, Error = "unknown agent or bad token", ReceivedAt = now };
+            return new OutcomeReceipt { Accepted = false, Error = OutcomeReceipt.UnauthenticatedError, ReceivedAt = now };
         }
 
         if (!string.Equals(report.AgentId, _agentId, StringComparison.Ordinal) || string.IsNullOrEmpty(report.RequestId)

@@ -34,6 +34,7 @@ public static class MeshSiloBuilderExtensions
             return new DestinationGuard(resolver, options.ResolveTimeout);
         });
         builder.Services.AddSingleton<PolicyCache>();
+        builder.Services.AddSingleton(sp => new TenantAuditPolicies(sp.GetRequiredService<PolicyCache>()));
         builder.Services.AddSingleton<SiloControlView>();
         builder.Services.AddSingleton<RateLimiting.CredentialLimits>();
         builder.Services.AddSingleton<ControlBroadcast>();

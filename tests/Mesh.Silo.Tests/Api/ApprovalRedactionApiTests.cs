@@ -4,7 +4,10 @@ using System.Text.Json;
 
 namespace Mesh.Silo.Tests.Api;
 
-/// <summary>An approval read by a role that cannot vote shows its secrets redacted; an approver sees the request in full.</summary>
+/// <summary>
+/// An approval read by a role that cannot vote shows its secrets redacted (the built-in ones and those the tenant's
+/// policy names); an approver sees the request in full.
+/// </summary>
 [Collection(ApiCollection.Name)]
 public sealed class ApprovalRedactionApiTests(ApiFixture api)
 {
@@ -13,13 +16,13 @@ public sealed class ApprovalRedactionApiTests(ApiFixture api)
     {
         using var operatorClient = api.As("operator");
         var tenant = "redact" + Guid.NewGuid().ToString("N")[..8];
-        var policy = "apiVersion: mesh/v1\nkind: Policy\nrules:\n  - id: pay\n    effect: require_approval\n    approval: { groups: [finance] }\n";
+        var policy = "apiVersion: mesh/v1\nkind: Policy\naudit: { secrets: [iban] }\nrules:\n  - id: pay\n    effect: require_approval\n    approval: { groups: [finance] }\n";
         (await operatorClient.PutAsync($"v1/tenants/{tenant}/policy", new StringContent(policy, Encoding.UTF8, "application/yaml"))).EnsureSuccessStatusCode();
         var registered = await (await operatorClient.PostAsJsonAsync("v1/agents", new { agentId = $"{tenant}/bot", owner = "someone" })).Content.ReadFromJsonAsync<JsonElement>();
         using var runtime = api.Mesh.Http(registered.GetProperty("token").GetString());
         const string Password = "hunter2hunter2";
         const string Jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
-        var arguments = $$"""{"amount":12,"db":{"pwd":"{{Password}}"},"headers":["Accept: */*","Authorization: Bearer {{Jwt}}"]}""";
+        var arguments = $$"""{"amount":12,"iban":"DE02120300000000202051","db":{"pwd":"{{Password}}"},"headers":["Accept: */*","Authorization: Bearer {{Jwt}}"]}""";
         var decision = await (await runtime.PostAsJsonAsync("v1/decide", new
         {
             requestId = "r1", agentId = $"{tenant}/bot", tool = "payments", operation = "transfer", target = "acct-9", arguments,
@@ -38,6 +41,7 @@ public sealed class ApprovalRedactionApiTests(ApiFixture api)
             var subject = redacted.GetProperty("subject");
             var shown = JsonDocument.Parse(subject.GetProperty("arguments").GetString()!).RootElement;
             Assert.Equal(12, shown.GetProperty("amount").GetInt32());
+            Assert.Equal("[redacted]", shown.GetProperty("iban").GetString());
             Assert.Equal("[redacted]", shown.GetProperty("db").GetProperty("pwd").GetString());
             Assert.Equal("Accept: */*", shown.GetProperty("headers")[0].GetString());
             Assert.Equal("[redacted]", shown.GetProperty("headers")[1].GetString());

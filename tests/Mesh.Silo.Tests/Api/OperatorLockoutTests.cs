@@ -166,6 +166,30 @@ public sealed class OperatorLockoutTests
     }
 
     [Fact]
+    public async Task Wrong_tokens_at_outcomes_and_probes_of_an_unknown_agent_are_answered_429()
+    {
+        await using var mesh = await EmbeddedMesh.StartAsync();
+        using var admin = mesh.Http(mesh.AdminToken);
+        const string Tenant = "probe";
+        await PublishAsync(admin, Tenant, TestPolicies.AllowAll);
+        var agents = await RegisterAgentsAsync(admin, Tenant, 2);
+        var (guessed, (agent, token)) = (agents.Keys.First(), agents.Last());
+        using var runtime = mesh.Http();
+
+        // Reporting outcomes with guessed tokens: refused in the receipt, then throttled.
+        using var outcomeRefused = await UntilThrottledAsync(() => runtime.SendAsync(AsAgent(HttpMethod.Post, "v1/outcomes", "mesh_at_guess", new { agentId = guessed, requestId = "r1", success = true })));
+        Assert.Equal("too_many_failed_attempts", (await outcomeRefused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+
+        // An agent id nobody registered: unknown_agent, then throttled like a wrong token for that id.
+        using var unknownRefused = await UntilThrottledAsync(() => DecideAsync(runtime, $"{Tenant}/nobody", "mesh_at_guess", "files", "read", "/tmp/x"));
+        Assert.Equal("too_many_failed_attempts", (await unknownRefused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+
+        // Another agent, from the same address, still decides.
+        using var allowed = await DecideAsync(runtime, agent, token, "files", "read", "/tmp/x");
+        Assert.Equal("allow", (await allowed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("effect").GetString());
+    }
+
+    [Fact]
     public async Task A_valid_token_does_not_reset_the_failures_counted_against_another_token()
     {
         await using var mesh = await EmbeddedMesh.StartAsync();

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Mesh.Contracts.Approvals;
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Tenants;
+using Mesh.Grains.Policies;
 using Mesh.Grains.Tenants;
 using Mesh.Silo.Api.Auth;
 using Mesh.Silo.Api.Http;
@@ -33,23 +34,23 @@ internal static class ApprovalEndpoints
     private static IApprovalGrain Approval(IGrainFactory grains, string tenant, string name) =>
         grains.GetGrain<IApprovalGrain>(RouteIds.Key(tenant, name, "approval"));
 
-    private static async Task<IResult> InboxAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, TimeProvider time)
+    private static async Task<IResult> InboxAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, TimeProvider time, TenantAuditPolicies audit)
     {
         QueryParameters.RefuseUnknown(request, InboxParameters);
         // Every tenant's: the fleet-wide registry of pending approvals (a few shards), not every tenant's own index.
         var pending = QueryParameters.Single(request, "tenant") is { } one
             ? await grains.GetGrain<ITenantGrain>(RouteIds.Tenant(one)).ListPendingApprovals()
             : await TenantRegistry.ListPendingApprovalsAsync(grains);
-        var items = await Task.WhenAll(pending.Select(id => InboxItemAsync(user, grains.GetGrain<IApprovalGrain>(id))));
+        var items = await Task.WhenAll(pending.Select(id => InboxItemAsync(user, grains.GetGrain<IApprovalGrain>(id), audit)));
         var oldestFirst = items.OfType<InboxItem>().OrderBy(i => i.Approval.OpenedAt).ThenBy(i => i.Approval.ApprovalId, StringComparer.Ordinal);
         return Results.Ok(new ApprovalInbox(time.GetUtcNow(), [.. oldestFirst]));
     }
 
     // The index is updated after an approval's own state: one decided a moment ago may still be listed, so each is read.
-    private static async Task<InboxItem?> InboxItemAsync(ClaimsPrincipal user, IApprovalGrain approval)
+    private static async Task<InboxItem?> InboxItemAsync(ClaimsPrincipal user, IApprovalGrain approval, TenantAuditPolicies audit)
     {
         var view = await approval.Get();
-        return view.Status == ApprovalStatus.Pending ? new InboxItem(ApprovalRedaction.ForViewer(view, user), await YouAsync(user, approval)) : null;
+        return view.Status == ApprovalStatus.Pending ? new InboxItem(await ApprovalRedaction.ForViewerAsync(view, user, audit), await YouAsync(user, approval)) : null;
     }
 
     /// <summary>Whether the caller may vote: the role check of the vote endpoint, then the approval's own rule.</summary>
@@ -70,15 +71,16 @@ internal static class ApprovalEndpoints
     private static (string Name, ImmutableArray<string> Groups) Voter(ClaimsPrincipal user) =>
         (user.Identity!.Name!, [.. user.FindAll(ApiTokenAuthenticationHandler.GroupClaim).Select(c => c.Value)]);
 
-    private static async Task<IResult> ListPendingAsync(string tenant, ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<IResult> ListPendingAsync(string tenant, ClaimsPrincipal user, IGrainFactory grains, TenantAuditPolicies audit)
     {
         var ids = await grains.GetGrain<ITenantGrain>(RouteIds.Tenant(tenant)).ListPendingApprovals();
         var views = await Task.WhenAll(ids.Select(id => grains.GetGrain<IApprovalGrain>(id).Get()));
-        return Results.Ok(views.Where(v => v.Status == ApprovalStatus.Pending).Select(v => ApprovalRedaction.ForViewer(v, user)));
+        var pending = views.Where(v => v.Status == ApprovalStatus.Pending).Select(v => ApprovalRedaction.ForViewerAsync(v, user, audit).AsTask());
+        return Results.Ok(await Task.WhenAll(pending));
     }
 
-    private static async Task<IResult> GetAsync(string tenant, string name, ClaimsPrincipal user, IGrainFactory grains) =>
-        Results.Ok(ApprovalRedaction.ForViewer(await ExistingAsync(Approval(grains, tenant, name)), user));
+    private static async Task<IResult> GetAsync(string tenant, string name, ClaimsPrincipal user, IGrainFactory grains, TenantAuditPolicies audit) =>
+        Results.Ok(await ApprovalRedaction.ForViewerAsync(await ExistingAsync(Approval(grains, tenant, name)), user, audit));
 
     private static async Task<IResult> GetYouAsync(string tenant, string name, ClaimsPrincipal user, IGrainFactory grains)
     {
@@ -96,7 +98,7 @@ internal static class ApprovalEndpoints
             : view;
     }
 
-    private static async Task<IResult> VoteAsync(string tenant, string name, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<IResult> VoteAsync(string tenant, string name, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, TenantAuditPolicies audit)
     {
         var body = await RequestBodies.ReadJsonAsync<VoteBody>(request);
         var (approverId, groups) = Voter(user);
@@ -107,7 +109,7 @@ internal static class ApprovalEndpoints
             Approve = body.Approve,
             Comment = body.Comment,
         };
-        return Results.Ok(ApprovalRedaction.ForViewer(await Approval(grains, tenant, name).Vote(vote), user));
+        return Results.Ok(await ApprovalRedaction.ForViewerAsync(await Approval(grains, tenant, name).Vote(vote), user, audit));
     }
 }
 

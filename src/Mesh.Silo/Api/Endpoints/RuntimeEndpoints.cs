@@ -38,18 +38,23 @@ internal static class RuntimeEndpoints
         }
 
         var decision = await grains.GetGrain<IAgentGrain>(agentId).Decide(body.ToRequest(RouteIds.BearerToken(request)));
-        if (decision.Reason == ReasonCode.BadToken)
+        if (decision.Reason is ReasonCode.BadToken or ReasonCode.UnknownAgent)
         {
-            throttle.RecordFailure(request.HttpContext.Connection.RemoteIpAddress, AuthFailureThrottle.AgentSubject(agentId));
+            RecordFailure(request, throttle, agentId);
         }
 
         return Results.Ok(decision);
     }
 
-    private static async Task<IResult> ReportAsync(HttpRequest request, IGrainFactory grains)
+    private static async Task<IResult> ReportAsync(HttpRequest request, IGrainFactory grains, AuthFailureThrottle throttle)
     {
         var body = await RequestBodies.ReadJsonAsync<OutcomeBody>(request);
         var agentId = RouteIds.Key(body.AgentId, "agent");
+        if (Throttled(request, throttle, agentId) is { } refused)
+        {
+            return refused;
+        }
+
         var receipt = await grains.GetGrain<IAgentGrain>(agentId).ReportOutcome(new OutcomeReport
         {
             RequestId = body.RequestId,
@@ -60,6 +65,11 @@ internal static class RuntimeEndpoints
             UndoHandle = body.UndoHandle,
             Error = body.Error,
         });
+        if (receipt.Error == OutcomeReceipt.UnauthenticatedError)
+        {
+            RecordFailure(request, throttle, agentId);
+        }
+
         return Results.Ok(receipt);
     }
 
@@ -81,18 +91,23 @@ internal static class RuntimeEndpoints
         catch (MeshException ex) when (ex.Code == MeshErrorCode.AccessDenied)
         {
             // The agent grain refuses an unknown agent or a wrong token: a failed authentication as that agent.
-            throttle.RecordFailure(request.HttpContext.Connection.RemoteIpAddress, AuthFailureThrottle.AgentSubject(agentId));
+            RecordFailure(request, throttle, agentId);
             throw;
         }
     }
 
-    // A wrong agent token is a failed authentication as that agent: after Mesh:FreeAuthFailures of them from one
-    // address, that agent is refused from that address (429) without the grain checking the token. Other agents, and
-    // operator tokens, from the same address are not affected.
+    // A wrong agent token (or an agent id nobody registered) is a failed authentication as that agent: after
+    // Mesh:FreeAuthFailures of them from one address, that agent is refused from that address (429) without the grain
+    // checking the token. Other agents, and operator tokens, from the same address are not affected: many agents share
+    // one address behind a NAT, and one misconfigured agent must not lock out its neighbours. (So a sweep of made-up
+    // ids gets an allowance per id; it is bounded by what the address may send at all, not by this throttle.)
     private static IResult? Throttled(HttpRequest request, AuthFailureThrottle throttle, string agentId) =>
         throttle.IsBlocked(request.HttpContext.Connection.RemoteIpAddress, AuthFailureThrottle.AgentSubject(agentId), out var retryAfter)
             ? new ThrottledResult(retryAfter)
             : null;
+
+    private static void RecordFailure(HttpRequest request, AuthFailureThrottle throttle, string agentId) =>
+        throttle.RecordFailure(request.HttpContext.Connection.RemoteIpAddress, AuthFailureThrottle.AgentSubject(agentId));
 
     private sealed class ThrottledResult(TimeSpan retryAfter) : IResult
     {
