@@ -49,6 +49,16 @@ public class OrleansPingBenchmarks
         _host.Dispose();
     }
 
+    /// <summary>The ports the running silo listens on (silo to silo, gateway).</summary>
+    internal (int Silo, int Gateway) Ports
+    {
+        get
+        {
+            var silo = _host.Services.GetRequiredService<ILocalSiloDetails>();
+            return (silo.SiloAddress.Endpoint.Port, silo.GatewayAddress?.Endpoint.Port ?? 0);
+        }
+    }
+
     [Benchmark]
     public Task<int> Orleans_ping() => _grain.Ping(1);
 }

@@ -18,6 +18,12 @@ public sealed class OrleansPingBenchmarkTests
             {
                 Assert.Equal(1, await first.Orleans_ping());
                 Assert.Equal(1, await second.Orleans_ping());
+
+                // Each silo listens on ports of its own. The calls above go through each silo's own grain factory, and a
+                // second silo on the first one's fixed ports was seen to start anyway, so the ports are compared.
+                var (firstSilo, firstGateway) = first.Ports;
+                var (secondSilo, secondGateway) = second.Ports;
+                Assert.Equal(4, new HashSet<int> { firstSilo, firstGateway, secondSilo, secondGateway }.Count);
             }
             finally
             {
