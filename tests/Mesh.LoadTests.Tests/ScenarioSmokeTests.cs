@@ -13,16 +13,18 @@ public sealed class ScenarioSmokeTests
     private static async Task<JsonElement[]> RunTargetAsync(string[] args)
     {
         var file = Path.Combine(Path.GetTempPath(), $"mesh-load-{Guid.NewGuid():N}.json");
+        var siloLog = Path.ChangeExtension(file, ".log");
         try
         {
             var error = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
-            var exit = await LoadTestCli.RunAsync([.. args, "--duration", "1.5", "--warmup", "0.5", "--agents", "40", "--quiet", "--json", file], new LoadConsole(TextWriter.Null, TextWriter.Synchronized(error), OwnsProcessConsole: false));
+            var exit = await LoadTestCli.RunAsync([.. args, "--duration", "1.5", "--warmup", "0.5", "--agents", "40", "--quiet", "--json", file, "--silo-log", siloLog], new LoadConsole(TextWriter.Null, TextWriter.Synchronized(error), OwnsProcessConsole: false));
             Assert.True(exit == 0, $"exit {exit}: {error}");
             return [.. JsonDocument.Parse(await File.ReadAllTextAsync(file)).RootElement.EnumerateArray()];
         }
         finally
         {
             File.Delete(file);
+            File.Delete(siloLog);
         }
     }
 

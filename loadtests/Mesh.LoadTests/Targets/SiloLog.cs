@@ -36,14 +36,14 @@ internal sealed class SiloLog : ILoggerProvider
 
     public void Dispose() => Writer.Dispose();
 
-    private void Write(LogLevel level, string category, string message, Exception? exception)
+    private void Write(LogLevel level, string category, string message, Exception? exception, bool falseAlarm)
     {
-        if (level >= LogLevel.Warning)
+        if (level >= LogLevel.Warning && !falseAlarm)
         {
             Interlocked.Increment(ref _warnings);
         }
 
-        var line = string.Create(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {level} {category}: {message}");
+        var line = string.Create(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {level} {category}: {message}{(falseAlarm ? " (false alarm: longer than this process has run; not counted)" : "")}");
         Writer.WriteLine(exception is null ? line : line + Environment.NewLine + exception);
     }
 
@@ -59,8 +59,25 @@ internal sealed class SiloLog : ILoggerProvider
         {
             if (IsEnabled(logLevel))
             {
-                log.Write(logLevel, category, formatter(state, exception), exception);
+                log.Write(logLevel, category, formatter(state, exception), exception, IsStartupWatchdogFalseAlarm(category, state));
             }
         }
+    }
+
+    /// <summary>
+    /// Orleans' watchdog can check its participant thread before that thread first ran, and then reports a stall as
+    /// long as the machine's uptime ("Participant check thread has not completed for 03:02:26"). A stall longer than
+    /// this process has existed cannot have happened, so it does not count as a warning.
+    /// </summary>
+    internal static bool IsStartupWatchdogFalseAlarm<TState>(string category, TState state)
+    {
+        if (category != "Orleans.Runtime.Watchdog" || state is not IReadOnlyList<KeyValuePair<string, object?>> fields)
+        {
+            return false;
+        }
+
+        var stall = fields.Where(f => f.Key == "TimeSinceLastTick").Select(f => f.Value).OfType<TimeSpan>().FirstOrDefault();
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return stall > DateTime.Now - process.StartTime;
     }
 }
