@@ -21,7 +21,7 @@ internal static class LoadTestCli
     private static readonly Option<int> Rules = new("--rules") { Description = "Rules in each tenant's policy.", DefaultValueFactory = _ => 100 };
     private static readonly Option<int> Concurrency = new("--concurrency") { Description = "Closed loop: callers each sending as soon as their last call returned.", DefaultValueFactory = _ => 64 };
     private static readonly Option<double?> Rate = new("--rate") { Description = "Open loop: calls per second, each measured from its intended send time." };
-    private static readonly Option<double> Duration = new("--duration") { Description = "Seconds measured.", DefaultValueFactory = _ => 30 };
+    private static readonly Option<double> Duration = new("--duration") { Description = "Seconds measured, after the warm-up: the calls sent in this window are measured and rates are over its length (revoke: at least 1 s per revocation).", DefaultValueFactory = _ => 30 };
     private static readonly Option<double> Warmup = new("--warmup") { Description = "Seconds of load before measuring.", DefaultValueFactory = _ => 5 };
     private static readonly Option<bool> WithBaseline = new("--with-baseline") { Description = "Also run ping at the same load in the same run; adds baseline_ping_ops_per_sec and ratio_to_ping." };
     private static readonly Option<string?> JsonFile = new("--json") { Description = "Write the results to this file (a JSON array, one object per scenario)." };
