@@ -11,6 +11,8 @@ public interface IPingGrain : IGrainWithStringKey
     Task<int> Ping(int value);
 }
 
+// Its own grain type name: Mesh's grains have a PingGrain too, and both can be loaded in one process (the tests).
+[GrainType("benchmark-ping")]
 public sealed class PingGrain : Grain, IPingGrain
 {
     public Task<int> Ping(int value) => Task.FromResult(value);
@@ -31,7 +33,9 @@ public class OrleansPingBenchmarks
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort: 21111, gatewayPort: 40000));
+        // Free ports, not fixed ones: the benchmark runs beside a local mesh (11111/30000) or another benchmark process.
+        var ports = LoopbackPorts.Take(2);
+        builder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort: ports[0], gatewayPort: ports[1]));
         _host = builder.Build();
         _host.StartAsync().GetAwaiter().GetResult();
         _grain = _host.Services.GetRequiredService<IGrainFactory>().GetGrain<IPingGrain>("bench/ping");
@@ -43,6 +47,16 @@ public class OrleansPingBenchmarks
     {
         _host.StopAsync().GetAwaiter().GetResult();
         _host.Dispose();
+    }
+
+    /// <summary>The ports the running silo listens on (silo to silo, gateway).</summary>
+    internal (int Silo, int Gateway) Ports
+    {
+        get
+        {
+            var silo = _host.Services.GetRequiredService<ILocalSiloDetails>();
+            return (silo.SiloAddress.Endpoint.Port, silo.GatewayAddress?.Endpoint.Port ?? 0);
+        }
     }
 
     [Benchmark]

@@ -24,6 +24,15 @@ internal sealed record LoadOptions
     public bool Quiet { get; init; }
     public string Audit { get; init; } = "durable";
     public string Storage { get; init; } = "memory";
+    public string? SiloLog { get; init; }
+
+    // Not from the command line: where the tool's own lines go and the clock runs are timed with (tests give their own).
+
+    /// <summary>The tool's standard output: the start line, the progress lines and the results.</summary>
+    public TextWriter Output { get; init; } = TextWriter.Null;
+
+    /// <summary>The clock that times warm-up, measurement windows, latencies and the progress lines.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public string Describe() =>
         (Embedded ? $"embedded, {Silos} silo(s), {Storage} storage, audit {Audit}" : Connection is not null ? "connected through the cluster's membership table" : $"connected to {string.Join(", ", Gateways)}")

@@ -13,21 +13,26 @@ public sealed class ScenarioSmokeTests
     private static async Task<JsonElement[]> RunTargetAsync(string[] args)
     {
         var file = Path.Combine(Path.GetTempPath(), $"mesh-load-{Guid.NewGuid():N}.json");
+        var siloLog = Path.ChangeExtension(file, ".log");
         try
         {
-            var exit = await LoadTestCli.RunAsync([.. args, "--duration", "1.5", "--warmup", "0.5", "--agents", "40", "--quiet", "--json", file]);
-            Assert.Equal(0, exit);
+            var error = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+            var exit = await LoadTestCli.RunAsync([.. args, "--duration", "1.5", "--warmup", "0.5", "--agents", "40", "--quiet", "--json", file, "--silo-log", siloLog], new LoadConsole(TextWriter.Null, TextWriter.Synchronized(error), OwnsProcessConsole: false));
+            Assert.True(exit == 0, $"exit {exit}: {error}");
             return [.. JsonDocument.Parse(await File.ReadAllTextAsync(file)).RootElement.EnumerateArray()];
         }
         finally
         {
             File.Delete(file);
+            File.Delete(siloLog);
         }
     }
 
-    private static void AssertSane(JsonElement report, string scenario)
+    private static void AssertSane(JsonElement report, string scenario, double durationS = 1.5)
     {
         Assert.Equal(scenario, report.GetProperty("scenario").GetString());
+        // The measured window is the configured one, however long the last calls took to return.
+        Assert.Equal(durationS, report.GetProperty("duration_s").GetDouble());
         Assert.True(report.GetProperty("ops").GetInt64() > 0, $"{scenario}: no operations measured");
         Assert.True(report.GetProperty("ops_per_sec").GetDouble() > 0);
         Assert.Equal(0, report.GetProperty("errors").GetInt64());
@@ -67,8 +72,9 @@ public sealed class ScenarioSmokeTests
     [Fact]
     public async Task Sqlite_storage_with_several_silos_is_refused_before_anything_starts()
     {
-        Assert.Equal(2, await LoadTestCli.RunAsync(["decide", "--embedded", "--storage", "sqlite", "--silos", "2", "--quiet"]));
-        Assert.Equal(2, await LoadTestCli.RunAsync(["decide", "--embedded", "--audit", "sometimes", "--quiet"]));
+        var console = new LoadConsole(TextWriter.Null, TextWriter.Null, OwnsProcessConsole: false);
+        Assert.Equal(2, await LoadTestCli.RunAsync(["decide", "--embedded", "--storage", "sqlite", "--silos", "2", "--quiet"], console));
+        Assert.Equal(2, await LoadTestCli.RunAsync(["decide", "--embedded", "--audit", "sometimes", "--quiet"], console));
     }
 
     [Fact]
@@ -96,7 +102,8 @@ public sealed class ScenarioSmokeTests
         var reports = await RunAsync("revoke", "--silos", "2", "--concurrency", "8", "--revocations", "2");
 
         var revoke = reports[0];
-        AssertSane(revoke, "revoke");
+        // Two rounds of at least a second each (README).
+        AssertSane(revoke, "revoke", durationS: 2);
         Assert.Equal(2, revoke.GetProperty("silos").GetInt32());
         Assert.Equal(0, revoke.GetProperty("stale_allows").GetInt64());
         Assert.True(revoke.GetProperty("revoke_return_ms").GetDouble() > 0);

@@ -62,7 +62,7 @@ internal sealed record ScenarioReport
         Effects = result.Effects.OrderBy(e => e.Key, StringComparer.Ordinal).ToDictionary(e => e.Key, e => e.Value),
     };
 
-    public void Print()
+    public void Print(IAnsiConsole console)
     {
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{Scenario}[/]").AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
         void Row(string name, string value) => table.AddRow(name, Markup.Escape(value));
@@ -87,6 +87,6 @@ internal sealed record ScenarioReport
             Row("revoke receipt: silos confirmed (fewest) / live", $"{RevokeSilosAcknowledged} / {RevokeSilosLive}");
         }
 
-        AnsiConsole.Write(table);
+        console.Write(table);
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using HdrHistogram;
 
 namespace Mesh.LoadTests.Running;
@@ -15,8 +14,14 @@ internal sealed record RunResult(long Ops, TimeSpan Elapsed, HistogramBase Laten
 /// <summary>
 /// Drives an operation under a closed model (a fixed number of callers, each sending as soon as its last call
 /// returned) or an open model (calls sent at a fixed rate whatever the latency, each measured from its intended send
-/// time, so queueing is not hidden). Only calls that start after the warm-up are recorded.
+/// time, so queueing is not hidden).
 /// </summary>
+/// <remarks>
+/// The measurement window is exactly <c>--duration</c> long and starts after <c>--warmup</c>: the calls measured are
+/// the ones sent inside it (those still in flight when it closes are waited for and counted, none is sent after it),
+/// and rates are over the window's length. So the report's measured time is the configured one, and the progress
+/// clock, which counts the same window, never shows more.
+/// </remarks>
 internal static class LoadRunner
 {
     private const long MaxLatencyMicros = 60_000_000;
@@ -24,39 +29,55 @@ internal static class LoadRunner
     /// <param name="operation">One call; returns an outcome label (e.g. <c>allow</c>, <c>deny:policy</c>); throws on error.</param>
     public static async Task<RunResult> RunAsync(string name, LoadOptions options, Func<long, Task<string>> operation, CancellationToken cancellationToken)
     {
+        var time = options.Time;
         var latency = new LongConcurrentHistogram(1, MaxLatencyMicros, 3);
         var effects = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
-        var state = new Counters();
-        var clock = Stopwatch.StartNew();
+        var counters = new RunCounters();
+        var started = time.GetTimestamp();
+        TimeSpan Now() => time.GetElapsedTime(started);
         var measureFrom = options.Warmup;
         var end = options.Warmup + options.Duration;
-        using var progress = options.Quiet ? null : new Timer(_ => Report(name, state, latency, clock.Elapsed, measureFrom), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        var progress = options.Quiet ? null : new ProgressReporter(name, options.Warmup, options.Duration, counters, latency, options.Output);
+        using var timer = progress is null ? null : time.CreateTimer(_ => progress.Report(Now()), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
 
         async Task Call(long sequence, TimeSpan intended)
         {
             var measured = intended >= measureFrom;
+            Interlocked.Increment(ref counters.InFlight);
             try
             {
                 var label = await operation(sequence);
                 if (measured)
                 {
-                    latency.RecordValue(Math.Clamp((long)(clock.Elapsed - intended).TotalMicroseconds, 1, MaxLatencyMicros));
-                    Interlocked.Increment(ref state.Ops);
+                    latency.RecordValue(Math.Clamp((long)(Now() - intended).TotalMicroseconds, 1, MaxLatencyMicros));
+                    Interlocked.Increment(ref counters.Ops);
                     effects.AddOrUpdate(label, 1, static (_, n) => n + 1);
+                }
+                else
+                {
+                    Interlocked.Increment(ref counters.WarmupCalls);
                 }
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
                 if (measured)
                 {
-                    Interlocked.Increment(ref state.Errors);
+                    Interlocked.Increment(ref counters.Errors);
                 }
+                else
+                {
+                    Interlocked.Increment(ref counters.WarmupCalls);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref counters.InFlight);
             }
         }
 
         if (options.Rate is { } rate)
         {
-            await OpenLoopAsync(rate, end, clock, Call, cancellationToken);
+            await OpenLoopAsync(rate, end, Now, time, Call, cancellationToken);
         }
         else
         {
@@ -64,20 +85,25 @@ internal static class LoadRunner
             var workers = Enumerable.Range(0, options.Concurrency).Select(async _ =>
             {
                 await Task.Yield();
-                while (clock.Elapsed < end && !cancellationToken.IsCancellationRequested)
+                while (!cancellationToken.IsCancellationRequested)
                 {
-                    await Call(Interlocked.Increment(ref sequence), clock.Elapsed);
+                    var now = Now();
+                    if (now >= end)
+                    {
+                        break;
+                    }
+
+                    await Call(Interlocked.Increment(ref sequence), now);
                 }
             });
             await Task.WhenAll(workers);
         }
 
-        var elapsed = clock.Elapsed - measureFrom;
-        return new RunResult(state.Ops, elapsed > TimeSpan.Zero ? elapsed : TimeSpan.FromTicks(1), latency, state.Errors, effects);
+        return new RunResult(counters.Ops, options.Duration, latency, counters.Errors, effects);
     }
 
     // Sends call i at start + i/rate. A call that cannot be sent on time is still measured from its intended time.
-    private static async Task OpenLoopAsync(double rate, TimeSpan end, Stopwatch clock, Func<long, TimeSpan, Task> call, CancellationToken cancellationToken)
+    private static async Task OpenLoopAsync(double rate, TimeSpan end, Func<TimeSpan> now, TimeProvider time, Func<long, TimeSpan, Task> call, CancellationToken cancellationToken)
     {
         var inFlight = new List<Task>();
         var interval = TimeSpan.FromSeconds(1 / rate);
@@ -89,10 +115,10 @@ internal static class LoadRunner
                 break;
             }
 
-            var wait = intended - clock.Elapsed;
+            var wait = intended - now();
             if (wait > TimeSpan.FromMilliseconds(2))
             {
-                await Task.Delay(wait, cancellationToken);
+                await Task.Delay(wait, time, cancellationToken);
             }
 
             inFlight.Add(call(i, intended));
@@ -103,22 +129,5 @@ internal static class LoadRunner
         }
 
         await Task.WhenAll(inFlight);
-    }
-
-    private static void Report(string name, Counters state, HistogramBase latency, TimeSpan elapsed, TimeSpan measureFrom)
-    {
-        var ops = Interlocked.Read(ref state.Ops);
-        var delta = ops - state.LastOps;
-        state.LastOps = ops;
-        var phase = elapsed < measureFrom ? "warm-up" : "measuring";
-        var p99 = latency.TotalCount == 0 ? 0 : latency.GetValueAtPercentile(99) / 1000.0;
-        Console.Error.WriteLine($"[{name}] {elapsed.TotalSeconds,6:0.0} s {phase,-9} {delta,8:N0} ops/s  p99 {p99,8:0.000} ms  errors {Interlocked.Read(ref state.Errors)}");
-    }
-
-    private sealed class Counters
-    {
-        public long Ops;
-        public long Errors;
-        public long LastOps;
     }
 }

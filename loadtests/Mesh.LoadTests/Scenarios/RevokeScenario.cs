@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using HdrHistogram;
 using Mesh.Contracts.Agents;
 using Mesh.Contracts.Decisions;
@@ -35,7 +34,9 @@ internal static class RevokeScenario
         });
 
         var probes = await FindProbesAsync(target, agents, tokens, credentials[0], cancellationToken);
-        var clock = Stopwatch.StartNew();
+        var time = options.Time;
+        var clockStart = time.GetTimestamp();
+        double NowMs() => time.GetElapsedTime(clockStart).TotalMilliseconds;
         var latency = new LongHistogram(60_000_000, 3);
         var effects = new List<IReadOnlyDictionary<string, long>>();
         var revokeReturn = new List<double>();
@@ -51,7 +52,7 @@ internal static class RevokeScenario
             var load = LoadRunner.RunAsync($"revoke {round + 1}/{rounds}", options with { Duration = roundLength, Warmup = round == 0 ? options.Warmup : TimeSpan.Zero }, async sequence =>
             {
                 var agent = (int)(sequence * 7919 % agents.Length);
-                var startedAt = clock.Elapsed.TotalMilliseconds;
+                var startedAt = NowMs();
                 var decision = await target.Gate.CheckAsync(Request(agents[agent], tokens[agent], credential, $"rv{round}-{sequence}"), cancellationToken);
                 if (decision.IsAllowed && startedAt >= Volatile.Read(ref revokedAt))
                 {
@@ -62,14 +63,14 @@ internal static class RevokeScenario
             }, cancellationToken);
 
             // Revoke in the middle of the round, with the load running on every silo.
-            await Task.Delay((round == 0 ? options.Warmup : TimeSpan.Zero) + (roundLength / 2), cancellationToken);
-            var start = clock.Elapsed.TotalMilliseconds;
+            await Task.Delay((round == 0 ? options.Warmup : TimeSpan.Zero) + (roundLength / 2), time, cancellationToken);
+            var start = NowMs();
             var (acknowledged, live) = await target.Operator.RevokeAsync(credential);
             (minAcknowledged, silosLive) = (Math.Min(minAcknowledged, acknowledged), live);
-            var returned = clock.Elapsed.TotalMilliseconds;
+            var returned = NowMs();
             Volatile.Write(ref revokedAt, returned);
             revokeReturn.Add(returned - start);
-            fleetDeny.Add(await UntilEveryProbeDeniesAsync(target, probes, credential, clock, cancellationToken) - start);
+            fleetDeny.Add(await UntilEveryProbeDeniesAsync(target, probes, credential, NowMs, cancellationToken) - start);
 
             var result = await load;
             latency.Add(result.Latency);
@@ -126,7 +127,7 @@ internal static class RevokeScenario
         return [.. bySilo.Values];
     }
 
-    private static async Task<double> UntilEveryProbeDeniesAsync(LoadTarget target, List<(string Agent, string Token)> probes, string credential, Stopwatch clock, CancellationToken cancellationToken)
+    private static async Task<double> UntilEveryProbeDeniesAsync(LoadTarget target, List<(string Agent, string Token)> probes, string credential, Func<double> nowMs, CancellationToken cancellationToken)
     {
         var pending = probes.ToList();
         for (var attempt = 0L; pending.Count > 0; attempt++)
@@ -135,7 +136,7 @@ internal static class RevokeScenario
             pending = [.. pending.Where((_, i) => results[i].IsAllowed)];
         }
 
-        return clock.Elapsed.TotalMilliseconds;
+        return nowMs();
     }
 
     private static double Percentile(List<double> values, double percentile)

@@ -4,7 +4,9 @@ using Mesh.Client;
 using Microsoft.AspNetCore.Builder;
 using Mesh.Silo.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 
 namespace Mesh.LoadTests.Targets;
@@ -53,9 +55,10 @@ internal sealed class LoadTarget : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="silos"/> silos in this process (one embedded cluster) with <paramref name="storage"/>
-    /// (memory or sqlite) and audit <paramref name="audit"/> (durable, async, off), and connects.
+    /// (memory or sqlite) and audit <paramref name="audit"/> (durable, async, off), logging to <paramref name="log"/>
+    /// instead of the console, and connects.
     /// </summary>
-    public static async Task<LoadTarget> StartEmbeddedAsync(int silos, string storage = "memory", string audit = "durable")
+    public static async Task<LoadTarget> StartEmbeddedAsync(int silos, SiloLog log, string storage = "memory", string audit = "durable")
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "mesh-load-" + Guid.NewGuid().ToString("N"));
         var hosts = new List<WebApplication>();
@@ -68,10 +71,15 @@ internal sealed class LoadTarget : IAsyncDisposable
             string[] args =
             [
                 "--data-dir", dataDir, "--storage", storage, "--Mesh:Audit:Durability", audit, "--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}",
-                "--http-url", $"http://127.0.0.1:{ports[2]}", "--Logging:LogLevel:Default", "Error", "--Mesh:FreeAuthFailures", "1000000",
+                "--http-url", $"http://127.0.0.1:{ports[2]}", "--Logging:LogLevel:Default", "Warning", "--Mesh:FreeAuthFailures", "1000000",
                 .. primary is { } p ? new[] { "--primary-silo-port", $"{p}" } : [],
             ];
-            var host = MeshSiloHost.Build(args);
+            var host = MeshSiloHost.Build(args, silo =>
+            {
+                // The silo's log goes to the file, not to the console the progress lines are written on.
+                silo.Services.RemoveAll<ILoggerProvider>();
+                silo.Services.AddSingleton<ILoggerProvider>(log);
+            });
             await host.StartAsync();
             hosts.Add(host);
             primary ??= ports[0];
