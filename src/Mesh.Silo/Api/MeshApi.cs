@@ -16,7 +16,10 @@ internal static class MeshApi
 
         // No default scheme: only endpoints whose policy names the API token scheme authenticate with it. Runtime
         // routes (decide, outcomes, approval waits) are anonymous to it, so agent tokens are never counted as failed
-        // operator logins.
+        // operator logins. ASP.NET Core makes a lone scheme the default unless this switch (read when the options are
+        // first used) says not to; the scheme would then run on every request and take each agent token for a
+        // malformed operator token, logging and counting it as a failed login.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
         services.AddAuthentication()
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(ApiPolicies.Add);

@@ -30,8 +30,44 @@ public static class MeshSiloHost
         ["--service-id"] = "Mesh:ServiceId",
     };
 
+    /// <summary>
+    /// Runs a silo until it is stopped, as the <c>Mesh.Silo</c> process does, and returns the process exit code: 0
+    /// after a clean stop, 2 when it cannot start (bad settings, a port in use, an unusable audit store or first admin
+    /// token), with one line on standard error that says why. A start that fails leaves no data folder it created.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        // Printed before anything slow (configuration, Orleans, SQLite): with output redirected it is the first sign of life.
+        await Console.Out.WriteLineAsync("Mesh starting...");
+        await Console.Out.FlushAsync();
+
+        NewDataFolder? newDataFolder = null;
+        IReadOnlyList<ListenPort> ports = [];
+        var started = false;
+        try
+        {
+            await using var app = Build(args, null, out newDataFolder, out ports);
+            app.Lifetime.ApplicationStarted.Register(() => started = true);
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception ex) when (!started && (ex is MeshStartupException || ListenPorts.IsAddressInUse(ex)))
+        {
+            // The host is disposed by now (its files closed, its ports released), so the ports can be checked again:
+            // one was taken between the check in Build and the listener's own bind.
+            var message = ex is MeshStartupException
+                ? ex.Message
+                : ListenPorts.FindUnusable(ports) ?? $"Mesh cannot start: a port it listens on is already in use ({Innermost(ex).Message}); change it with --silo-port, --gateway-port or --http-url.";
+            newDataFolder?.RemoveIfCreated();
+            await Console.Error.WriteLineAsync(message);
+            return 2;
+        }
+    }
+
     /// <summary>Builds a silo configured from <paramref name="args"/>, the environment and appsettings, with its API mapped.</summary>
-    public static WebApplication Build(string[] args, Action<ISiloBuilder>? configureSilo = null)
+    public static WebApplication Build(string[] args, Action<ISiloBuilder>? configureSilo = null) => Build(args, configureSilo, out _, out _);
+
+    private static WebApplication Build(string[] args, Action<ISiloBuilder>? configureSilo, out NewDataFolder newDataFolder, out IReadOnlyList<ListenPort> ports)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
 
@@ -55,6 +91,27 @@ public static class MeshSiloHost
 
         options.DataDir = Path.GetFullPath(options.DataDir);
 
+        // Before anything is created: a port that is taken stops the start with one line, and no folder is left behind.
+        ports = ListenPorts.Of(options, builder.Configuration);
+        if (ListenPorts.FindUnusable(ports) is { } taken)
+        {
+            throw new MeshStartupException(taken);
+        }
+
+        newDataFolder = NewDataFolder.Before(options.DataDir);
+        try
+        {
+            return Build(builder, options, configureSilo);
+        }
+        catch
+        {
+            newDataFolder.RemoveIfCreated();
+            throw;
+        }
+    }
+
+    private static WebApplication Build(WebApplicationBuilder builder, MeshSiloOptions options, Action<ISiloBuilder>? configureSilo)
+    {
         // The data folder and the embedded databases are private before anything writes to them (docs/DEPLOY.md).
         var tightened = PrivateFiles.EnsureFolder(options.DataDir).ToList();
         if (!options.IsCluster && options.Storage != "memory")
@@ -149,6 +206,16 @@ public static class MeshSiloHost
 
         app.MapMeshApi();
         return app;
+    }
+
+    private static Exception Innermost(Exception error)
+    {
+        while (error.InnerException is not null)
+        {
+            error = error.InnerException;
+        }
+
+        return error;
     }
 
     private static void AddMemoryStorage(ISiloBuilder silo, string dataDir)

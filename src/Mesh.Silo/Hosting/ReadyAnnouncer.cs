@@ -15,6 +15,11 @@ internal sealed class ReadyAnnouncer(IHostApplicationLifetime lifetime, MeshSilo
         {
             var http = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             Console.Out.WriteLine($"Mesh HTTP API:         {string.Join(", ", http)} (OpenAPI at /openapi/v1.json)");
+            if (options.Console)
+            {
+                Console.Out.WriteLine($"Mesh console:          {string.Join(", ", http.Select(ConsoleUrl))} (sign in with an API token, e.g. the admin token)");
+            }
+
             var address = silo.SiloAddress.Endpoint.Address;
             Console.Out.WriteLine($"Mesh gateway endpoint: {address}:{silo.GatewayAddress?.Endpoint.Port ?? options.GatewayPort} (Orleans clients, cluster '{silo.ClusterId}')");
             Console.Out.WriteLine($"Mesh silo endpoint:    {silo.SiloAddress.Endpoint} ({silo.Name})");
@@ -34,6 +39,15 @@ internal sealed class ReadyAnnouncer(IHostApplicationLifetime lifetime, MeshSilo
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    // A browser cannot open a wildcard address: a silo listening on every interface is shown at localhost.
+    private static string ConsoleUrl(string address)
+    {
+        var url = address.TrimEnd('/') + "/console/";
+        return Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Host is "0.0.0.0" or "[::]"
+            ? new UriBuilder(uri) { Host = "localhost" }.Uri.ToString()
+            : url;
+    }
 
     private static string AuditLine(AuditSiloSettings audit) => audit.ParsedDurability switch
     {

@@ -31,22 +31,29 @@ internal sealed class HttpSiloProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the silo and waits until it serves: in <paramref name="dataDir"/>, or in a new data folder that the silo
-    /// creates itself. The folder is deleted on dispose.
+    /// creates itself. The folder is deleted on dispose. <paramref name="environment"/> adds to (or overrides) the
+    /// defaults: warnings and errors logged only, and no throttling of failed authentications.
     /// </summary>
-    public static async Task<HttpSiloProcess> StartAsync(string? dataDir = null)
+    public static async Task<HttpSiloProcess> StartAsync(string? dataDir = null, Dictionary<string, string>? environment = null)
     {
         dataDir ??= Path.Combine(Path.GetTempPath(), "mesh-proc-" + Guid.NewGuid().ToString("N"));
         var ports = FreePorts.Take(3);
         var http = new Uri($"http://127.0.0.1:{ports[2]}/");
+        var variables = new Dictionary<string, string>
+        {
+            ["Logging__LogLevel__Default"] = "Warning",
+
+            // Agent tokens on runtime routes must not throttle the operator calls of the same test.
+            ["Mesh__FreeAuthFailures"] = "1000000",
+        };
+        foreach (var (key, value) in environment ?? [])
+        {
+            variables[key] = value;
+        }
+
         var process = new SiloProcess(
             ["--silo-port", $"{ports[0]}", "--gateway-port", $"{ports[1]}", "--http-url", http.ToString().TrimEnd('/'), "--data-dir", dataDir],
-            new()
-            {
-                ["Logging__LogLevel__Default"] = "Warning",
-
-                // Agent tokens on runtime routes must not throttle the operator calls of the same test.
-                ["Mesh__FreeAuthFailures"] = "1000000",
-            });
+            variables);
         var silo = new HttpSiloProcess(process, dataDir, http);
         try
         {

@@ -32,12 +32,16 @@ internal sealed class AdminTokenBootstrap(IGrainFactory grains, MeshSiloOptions 
         }
 
         var issued = await registry.Bootstrap();
+        var path = Path.Combine(options.DataDir, FileName);
         if (issued is null)
         {
+            // A restart: say where the token is every time, not only on the start that wrote it.
+            await Console.Out.WriteLineAsync(File.Exists(path)
+                ? $"Mesh admin token:      in {path} (written on the first start; readable only by you)"
+                : $"Mesh admin token:      not in {options.DataDir}: the first admin token was made earlier (by another silo, or its file was removed or supplied with {PresetSetting}); an admin makes more with `mesh token create`");
             return;
         }
 
-        var path = Path.Combine(options.DataDir, FileName);
         var temporary = path + ".tmp";
         File.Delete(temporary);
         var file = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };

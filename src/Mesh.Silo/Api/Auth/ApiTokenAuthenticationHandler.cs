@@ -4,6 +4,7 @@ using Mesh.Contracts.Tokens;
 using Mesh.Grains.Tokens;
 using Mesh.Silo.Api.Http;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Silo.Api.Auth;
@@ -14,12 +15,17 @@ namespace Mesh.Silo.Api.Auth;
 /// endpoints that ask for it (it is not the default scheme): runtime routes carry agent tokens, which are not operator
 /// logins and never reach it.
 /// </summary>
-internal sealed class ApiTokenAuthenticationHandler(
+/// <remarks>
+/// It logs for itself rather than through the base class, whose line for every failure ("was not authenticated.
+/// Failure message: ...") is at information level whatever the cause: a refused token is a warning here, with the
+/// address, the route and the token's public id, never the token.
+/// </remarks>
+internal sealed partial class ApiTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
-    ILoggerFactory logger,
+    ILogger<ApiTokenAuthenticationHandler> logger,
     UrlEncoder encoder,
     IGrainFactory grains,
-    AuthFailureThrottle throttle) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    AuthFailureThrottle throttle) : AuthenticationHandler<AuthenticationSchemeOptions>(options, NullLoggerFactory.Instance, encoder)
 {
     public const string SchemeName = "MeshApiToken";
     public const string GroupClaim = "mesh:group";
@@ -42,6 +48,8 @@ internal sealed class ApiTokenAuthenticationHandler(
         var address = Context.Connection.RemoteIpAddress;
         if (throttle.IsBlocked(address, subject, out var retryAfter))
         {
+            // The failures that led here were each logged as a warning; the flood after them is not.
+            LogDebugApiTokenThrottled(logger, address, Request.Method, Request.Path.ToUriComponent(), retryAfter);
             Context.Items[ThrottledKey] = retryAfter;
             return AuthenticateResult.Fail("too many failed attempts");
         }
@@ -49,6 +57,7 @@ internal sealed class ApiTokenAuthenticationHandler(
         if (!parsed)
         {
             throttle.RecordFailure(address, subject);
+            LogWarningApiTokenRefused(logger, address, Request.Method, Request.Path.ToUriComponent(), "not an API token (mesh_ot_...)", "none");
             return AuthenticateResult.Fail("malformed token");
         }
 
@@ -56,6 +65,7 @@ internal sealed class ApiTokenAuthenticationHandler(
         if (principal is null)
         {
             throttle.RecordFailure(address, subject);
+            LogWarningApiTokenRefused(logger, address, Request.Method, Request.Path.ToUriComponent(), "unknown or revoked token", id!);
             return AuthenticateResult.Fail("unknown or revoked token");
         }
 
@@ -90,6 +100,17 @@ internal sealed class ApiTokenAuthenticationHandler(
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         var roles = string.Join(", ", Context.User.FindAll(ClaimTypes.Role).Select(c => c.Value));
+        LogInformationApiTokenForbidden(logger, Context.User.FindFirstValue(TokenIdClaim), roles, Request.Method, Request.Path.ToUriComponent());
         return ProblemWriter.WriteAsync(Context, StatusCodes.Status403Forbidden, "forbidden", $"Your token's roles ({roles}) do not allow this call.");
     }
+
+    // The path is logged escaped (ToUriComponent): a request cannot write line breaks or escapes into the log.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "API token refused from {Address} for {Method} {Path}: {Reason} (token id {TokenId})")]
+    private static partial void LogWarningApiTokenRefused(ILogger logger, System.Net.IPAddress? address, string method, string path, string reason, string tokenId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "API token from {Address} for {Method} {Path} not checked: too many failed attempts, retry after {RetryAfter}")]
+    private static partial void LogDebugApiTokenThrottled(ILogger logger, System.Net.IPAddress? address, string method, string path, TimeSpan retryAfter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "API token {TokenId} (roles {Roles}) may not call {Method} {Path}")]
+    private static partial void LogInformationApiTokenForbidden(ILogger logger, string? tokenId, string roles, string method, string path);
 }
