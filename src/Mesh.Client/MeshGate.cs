@@ -155,6 +155,9 @@ public sealed class MeshGate : IMeshGate
     /// <summary>What the gate knows about its connection (tests read it).</summary>
     internal GatewayHealth Health => _health;
 
+    /// <summary>The Orleans client once connected, else null (tests read its gateway list).</summary>
+    internal IClusterClient? ConnectedClient => _client.Task.IsCompletedSuccessfully ? _client.Task.Result : null;
+
     /// <summary>Completes when the gate has connected, or throws <see cref="TimeoutException"/>.</summary>
     public async Task WaitUntilConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
         await _client.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);

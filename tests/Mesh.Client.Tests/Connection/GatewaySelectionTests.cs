@@ -3,13 +3,15 @@ using Mesh.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Messaging;
 
 namespace Mesh.Client.Tests.Connection;
 
 /// <summary>
 /// The gateway the application names is the one the SDK connects to: a real embedded silo listens on a free,
 /// non-default gateway port, and each gate must get a decision only that silo can make (an allow for an agent
-/// registered there), so a gate that went to 127.0.0.1:30000 instead, or to nothing, fails the test.
+/// registered there), and the connected Orleans client must not know 127.0.0.1:30000 at all: a default left in the
+/// list fails the test even when the client happens to pick the live gateway.
 /// </summary>
 public sealed class GatewaySelectionTests : IAsyncLifetime
 {
@@ -68,7 +70,10 @@ public sealed class GatewaySelectionTests : IAsyncLifetime
         await gate.WaitUntilConnectedAsync(TimeSpan.FromSeconds(30));
 
         var decision = await gate.CheckAsync(agent.Request("shell", "exec", "ls"));
+        var known = await gate.ConnectedClient!.ServiceProvider.GetRequiredService<IGatewayListProvider>().GetGateways();
 
         Assert.Equal(Effect.Allow, decision.Effect);
+        Assert.Contains(known, g => g.Port == _mesh.GatewayPort);
+        Assert.DoesNotContain(known, g => g.Port == 30000);
     }
 }
