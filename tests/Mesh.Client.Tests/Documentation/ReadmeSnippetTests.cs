@@ -50,14 +50,14 @@ public sealed class ReadmeSnippetTests
     [Fact]
     public void The_readme_sdk_snippet_is_the_code_this_test_runs()
     {
-        var readme = File.ReadAllLines(RepositoryFile("README.md"));
+        var readme = File.ReadAllLines(RepositoryFiles.Path("README.md"));
         var block = Between(readme, Begin, End);
         Assert.Equal("```csharp", block[0].Trim());
         Assert.Equal("```", block[^1].Trim());
         var code = block[1..^1];
         var usings = code.TakeWhile(l => l.StartsWith("using ", StringComparison.Ordinal)).ToArray();
         var body = code.Skip(usings.Length).SkipWhile(string.IsNullOrWhiteSpace).ToArray();
-        var source = File.ReadAllLines(RepositoryFile("tests/Mesh.Client.Tests/Documentation/ReadmeSnippetTests.cs"));
+        var source = File.ReadAllLines(RepositoryFiles.Path("tests/Mesh.Client.Tests/Documentation/ReadmeSnippetTests.cs"));
 
         Assert.NotEmpty(usings);
         Assert.All(usings, u => Assert.Contains(u, source));
@@ -66,7 +66,7 @@ public sealed class ReadmeSnippetTests
 
     private static async Task<string> WalkthroughSetUpAsync(HttpClient admin)
     {
-        var policy = await File.ReadAllTextAsync(RepositoryFile("docs/examples/quickstart-policy.yaml"));
+        var policy = await File.ReadAllTextAsync(RepositoryFiles.Path("docs/examples/quickstart-policy.yaml"));
         (await admin.PutAsync("v1/tenants/acme/policy", new StringContent(policy, Encoding.UTF8, "application/yaml"))).EnsureSuccessStatusCode();
         (await admin.PostAsJsonAsync("v1/credentials", new { credentialId = "acme/github", scopes = new[] { new { tools = new[] { "git" }, targets = new[] { "github.com/acme/*" } } } })).EnsureSuccessStatusCode();
         using var registered = await admin.PostAsJsonAsync("v1/agents", new { agentId = "acme/release-bot", roles = new[] { "deployer" }, credentials = new[] { "acme/github" }, owner = "alice" });
@@ -114,17 +114,6 @@ public sealed class ReadmeSnippetTests
     {
         var indent = lines.Where(l => l.Trim().Length > 0).Min(l => l.Length - l.TrimStart().Length);
         return string.Join('\n', lines.Select(l => l.Trim().Length == 0 ? string.Empty : l[indent..].TrimEnd()));
-    }
-
-    private static string RepositoryFile(string relative)
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Mesh.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return Path.Combine(directory?.FullName ?? throw new InvalidOperationException("Mesh.sln not found above the test folder."), relative);
     }
 
     // The README's SDK example, exactly as it is there. Change both or neither: the test above compares them.
