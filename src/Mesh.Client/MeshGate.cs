@@ -147,7 +147,7 @@ public sealed class MeshGate : IMeshGate
         ArgumentNullException.ThrowIfNull(client);
         options ??= new MeshGateOptions();
         options.Validate();
-        var gate = new MeshGate(options, new GatewayHealth("the application's Orleans client", options.ReconnectDelay, logger ?? NullLogger.Instance, options.TimeProvider), host: null);
+        var gate = new MeshGate(options, new GatewayHealth("the application's Orleans client", options.ReconnectDelay, logger ?? NullLogger.Instance, options.TimeProvider, connected: true), host: null);
         gate._client.SetResult(client);
         return gate;
     }

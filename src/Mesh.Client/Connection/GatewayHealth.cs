@@ -24,9 +24,15 @@ internal sealed partial class GatewayHealth
     private volatile bool _lost;
     private int _failedAttempts;
 
-    public GatewayHealth(string gateways, TimeSpan retryDelay, ILogger logger, TimeProvider time)
+    /// <param name="gateways">How messages name the gateways (<see cref="Describe"/>).</param>
+    /// <param name="retryDelay">The pause between connection attempts, for the warning.</param>
+    /// <param name="logger">Where warnings go.</param>
+    /// <param name="time">The clock that spaces warnings.</param>
+    /// <param name="connected">True for a client the application connected itself.</param>
+    public GatewayHealth(string gateways, TimeSpan retryDelay, ILogger logger, TimeProvider time, bool connected = false)
     {
         Gateways = gateways;
+        _connected = connected;
         _retryDelay = retryDelay;
         _logger = logger;
         _unreachableWarnings = new ReportThrottle(time, WarningInterval);
