@@ -12,7 +12,8 @@ public interface IMeshGate : IAsyncDisposable
 {
     /// <summary>
     /// Asks whether the action may happen. Returns the mesh's decision, or a deny with reason
-    /// <see cref="ReasonCode.MeshUnavailable"/> when the mesh cannot be reached within the decision timeout.
+    /// <see cref="ReasonCode.MeshUnavailable"/> when the mesh cannot be reached within the decision timeout; that
+    /// deny's message names the gateways tried and why none answered.
     /// </summary>
     /// <exception cref="OperationCanceledException">Only when <paramref name="cancellationToken"/> is cancelled.</exception>
     Task<Decision> CheckAsync(ActionRequest request, CancellationToken cancellationToken = default);

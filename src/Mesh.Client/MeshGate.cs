@@ -1,3 +1,4 @@
+using Mesh.Client.Connection;
 using Mesh.Contracts.Agents;
 using Mesh.Contracts.Approvals;
 using Mesh.Contracts.Decisions;
@@ -14,12 +15,12 @@ namespace Mesh.Client;
 /// The SDK's <see cref="IMeshGate"/>. It owns an Orleans client that connects in the background and keeps
 /// reconnecting, so creating a gate never blocks and a mesh that is down yields denies, not hangs.
 /// </summary>
-public sealed partial class MeshGate : IMeshGate
+public sealed class MeshGate : IMeshGate
 {
     private static readonly TimeSpan MaxServerWait = TimeSpan.FromSeconds(20);
 
     private readonly MeshGateOptions _options;
-    private readonly ILogger _logger;
+    private readonly GatewayHealth _health;
     private readonly TaskCompletionSource<IClusterClient> _client = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _disposing = new();
     private readonly IHost? _host;
@@ -28,18 +29,64 @@ public sealed partial class MeshGate : IMeshGate
     private Task _connecting = Task.CompletedTask;
     private bool? _clientBoundsCalls;
 
-    private MeshGate(MeshGateOptions options, ILogger? logger, IHost? host)
+    private MeshGate(MeshGateOptions options, GatewayHealth health, IHost? host)
     {
         _options = options;
-        _logger = logger ?? NullLogger.Instance;
+        _health = health;
         _host = host;
     }
 
-    /// <summary>Creates a gate with its own Orleans client and starts connecting in the background.</summary>
-    public static MeshGate Create(MeshGateOptions options, ILoggerFactory? loggerFactory = null)
+    /// <summary>
+    /// Creates a gate that connects to one gateway (<c>host:port</c>, e.g. <c>"10.0.0.5:30000"</c>), with default
+    /// options otherwise, and starts connecting in the background.
+    /// </summary>
+    /// <param name="gateway">A silo's Orleans gateway: the host and its <c>--gateway-port</c>.</param>
+    /// <param name="loggerFactory">Where the SDK reports unreachable gateways; see <see cref="Create(MeshGateOptions, ILoggerFactory?)"/>.</param>
+    /// <exception cref="ArgumentException"><paramref name="gateway"/> is not <c>host:port</c>, or its host name does not resolve.</exception>
+    public static MeshGate Create(string gateway, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        return Create(new MeshGateOptions { Gateways = [gateway] }, loggerFactory);
+    }
+
+    /// <summary>Creates a gate that connects to any of <paramref name="gateways"/> (<c>host:port</c> each), with default options otherwise.</summary>
+    /// <exception cref="ArgumentException">An entry is not <c>host:port</c>, or the list is empty.</exception>
+    public static MeshGate Create(IEnumerable<string> gateways, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(gateways);
+        List<string> list = [.. gateways];
+        if (list.Count == 0)
+        {
+            throw new ArgumentException("Name at least one gateway (host:port), or use MeshGate.Create(new MeshGateOptions()) for the default " + MeshGateOptions.DefaultGateway + ".", nameof(gateways));
+        }
+
+        return Create(new MeshGateOptions { Gateways = list }, loggerFactory);
+    }
+
+    /// <summary>
+    /// Creates a gate with its own Orleans client and starts connecting in the background.
+    /// </summary>
+    /// <param name="options">Where the mesh is and how long to wait; validated here.</param>
+    /// <param name="loggerFactory">
+    /// Where the SDK (and its Orleans client) logs. An unreachable gateway is a warning naming it, at most once a
+    /// minute while it stays down. Without a factory the SDK writes its first warning, and only that, to standard error;
+    /// pass <see cref="Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance"/> for silence.
+    /// </param>
+    /// <exception cref="ArgumentException">The options are invalid, e.g. a gateway is not <c>host:port</c>.</exception>
+    public static MeshGate Create(MeshGateOptions options, ILoggerFactory? loggerFactory = null) =>
+        Create(options, loggerFactory, Console.Error);
+
+    /// <summary><see cref="Create(MeshGateOptions, ILoggerFactory?)"/> with the writer the fallback warning goes to (tests).</summary>
+    internal static MeshGate Create(MeshGateOptions options, ILoggerFactory? loggerFactory, TextWriter standardError)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        GatewayEndpoint[] gateways = options.ClusterConnectionString is null ? options.ParseGateways() : [];
+        var health = new GatewayHealth(
+            options.ClusterConnectionString is null ? GatewayHealth.Describe(gateways) : "the gateways in the cluster's membership table (ClusterConnectionString)",
+            options.ReconnectDelay,
+            (ILogger?)loggerFactory?.CreateLogger<MeshGate>() ?? new FirstWarningToStandardError(standardError),
+            options.TimeProvider);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         if (loggerFactory is not null)
         {
@@ -58,7 +105,7 @@ public sealed partial class MeshGate : IMeshGate
             }
             else
             {
-                client.UseStaticClustering(options.ParseGateways());
+                client.UseStaticClustering([.. gateways.Select(g => g.Address)]);
             }
 
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.DecisionTimeout);
@@ -68,15 +115,24 @@ public sealed partial class MeshGate : IMeshGate
                 o.ServiceId = options.ServiceId;
             });
 
-            // Keep trying until the gate is disposed: decisions made meanwhile fail closed on their own timeout.
-            client.UseConnectionRetryFilter(async (_, cancellationToken) =>
+            // Keep trying until the gate is disposed: decisions made meanwhile fail closed on their own timeout, and
+            // name the gateways and the last failure.
+            client.UseConnectionRetryFilter(async (exception, cancellationToken) =>
             {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return false;
+                }
+
+                health.ConnectAttemptFailed(exception);
                 await Task.Delay(options.ReconnectDelay, cancellationToken);
                 return !cancellationToken.IsCancellationRequested;
             });
+            client.AddClusterConnectionLostHandler((_, _) => health.ConnectionLost());
+            client.AddGatewayCountChangedHandler((_, e) => health.GatewayCountChanged(e.NumberOfConnectedGateways, e.ConnectionRecovered));
         });
 
-        var gate = new MeshGate(options, loggerFactory?.CreateLogger<MeshGate>(), builder.Build());
+        var gate = new MeshGate(options, health, builder.Build());
         gate._connecting = gate.ConnectAsync();
         return gate;
     }
@@ -91,10 +147,16 @@ public sealed partial class MeshGate : IMeshGate
         ArgumentNullException.ThrowIfNull(client);
         options ??= new MeshGateOptions();
         options.Validate();
-        var gate = new MeshGate(options, logger, host: null);
+        var gate = new MeshGate(options, new GatewayHealth("the application's Orleans client", options.ReconnectDelay, logger ?? NullLogger.Instance, options.TimeProvider, connected: true), host: null);
         gate._client.SetResult(client);
         return gate;
     }
+
+    /// <summary>What the gate knows about its connection (tests read it).</summary>
+    internal GatewayHealth Health => _health;
+
+    /// <summary>The Orleans client once connected, else null (tests read its gateway list).</summary>
+    internal IClusterClient? ConnectedClient => _client.Task.IsCompletedSuccessfully ? _client.Task.Result : null;
 
     /// <summary>Completes when the gate has connected, or throws <see cref="TimeoutException"/>.</summary>
     public async Task WaitUntilConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
@@ -154,8 +216,9 @@ public sealed partial class MeshGate : IMeshGate
         }
         catch (Exception ex)
         {
-            LogWarningUnavailable(_logger, ex, agentId, approvalId);
-            return new ApprovalWaitResult { ApprovalId = approvalId, Status = ApprovalStatus.Unknown, Error = Unavailable(ex) };
+            var why = _health.Unavailable(ex, _options.DecisionTimeout);
+            _health.FailedClosed(agentId, approvalId, why);
+            return new ApprovalWaitResult { ApprovalId = approvalId, Status = ApprovalStatus.Unknown, Error = why };
         }
     }
 
@@ -221,8 +284,9 @@ public sealed partial class MeshGate : IMeshGate
         }
         catch (Exception ex)
         {
-            LogWarningUnavailable(_logger, ex, agentId, id);
-            return unavailable(Unavailable(ex));
+            var why = _health.Unavailable(ex, _options.DecisionTimeout);
+            _health.FailedClosed(agentId, id, why);
+            return unavailable(why);
         }
     }
 
@@ -241,15 +305,12 @@ public sealed partial class MeshGate : IMeshGate
     private bool ClientBoundsCalls(IClusterClient client) => _clientBoundsCalls ??=
         client.ServiceProvider.GetService<IOptions<ClientMessagingOptions>>()?.Value.ResponseTimeout <= _options.DecisionTimeout;
 
-    private string Unavailable(Exception ex) => ex is OperationCanceledException or TimeoutException
-        ? $"The mesh did not answer within {_options.DecisionTimeout.TotalSeconds:0.###} s, so the SDK denies (fail closed)."
-        : $"The mesh could not be reached ({ex.GetType().Name}), so the SDK denies (fail closed).";
-
     private async Task ConnectAsync()
     {
         try
         {
             await _host!.StartAsync(_disposing.Token).ConfigureAwait(false);
+            _health.Connected();
             _client.TrySetResult(_host.Services.GetRequiredService<IClusterClient>());
         }
         catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
@@ -258,14 +319,8 @@ public sealed partial class MeshGate : IMeshGate
         }
         catch (Exception ex)
         {
-            LogErrorConnectFailed(_logger, ex);
+            _health.ConnectGaveUp(ex);
             _client.TrySetException(ex);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Mesh unavailable for agent {AgentId} ({Id}); failing closed")]
-    private static partial void LogWarningUnavailable(ILogger logger, Exception exception, string agentId, string? id);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The mesh client stopped trying to connect")]
-    private static partial void LogErrorConnectFailed(ILogger logger, Exception exception);
 }

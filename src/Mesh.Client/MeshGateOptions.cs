@@ -1,12 +1,26 @@
-using System.Net;
+using Mesh.Client.Connection;
 
 namespace Mesh.Client;
 
 /// <summary>How the SDK reaches the mesh and how long it waits before failing closed.</summary>
 public sealed class MeshGateOptions
 {
-    /// <summary>Gateway endpoints of the mesh's silos (<c>host:port</c>). Default: the embedded silo on this machine.</summary>
-    public IList<string> Gateways { get; } = ["127.0.0.1:30000"];
+    /// <summary>The gateway of an embedded silo on this machine (<c>--gateway-port</c> 30000), used when <see cref="Gateways"/> is empty.</summary>
+    public const string DefaultGateway = "127.0.0.1:30000";
+
+    private IList<string> _gateways = [];
+
+    /// <summary>
+    /// Gateway endpoints of the mesh's silos (<c>host:port</c>, IPv6 as <c>[::1]:30000</c>). Empty, the default, means
+    /// <see cref="DefaultGateway"/>. Whatever you put here replaces that default: <c>Gateways = { "10.0.0.5:30000" }</c>,
+    /// <c>Gateways = ["10.0.0.5:30000"]</c> and <c>Gateways.Add("10.0.0.5:30000")</c> all connect to 10.0.0.5 only.
+    /// Host names are resolved when the gate is created.
+    /// </summary>
+    public IList<string> Gateways
+    {
+        get => _gateways;
+        set => _gateways = value ?? throw new ArgumentNullException(nameof(value), "MeshGateOptions.Gateways must not be null; leave it empty for the default gateway " + DefaultGateway + ".");
+    }
 
     /// <summary>
     /// For a mesh in cluster mode: the PostgreSQL connection string of its membership table. When set, the SDK finds
@@ -30,18 +44,13 @@ public sealed class MeshGateOptions
     /// <summary>Pause between connection attempts while no gateway answers.</summary>
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Clock used for the timestamps of SDK-made denies.</summary>
+    /// <summary>Clock used for the timestamps of SDK-made denies and for spacing repeated warnings.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    internal IPEndPoint[] ParseGateways()
-    {
-        if (Gateways.Count == 0)
-        {
-            throw new ArgumentException("MeshGateOptions.Gateways must name at least one gateway (host:port).");
-        }
+    /// <summary>The gateways the SDK uses: <see cref="Gateways"/>, or <see cref="DefaultGateway"/> when it is empty.</summary>
+    internal IReadOnlyList<string> EffectiveGateways => Gateways.Count == 0 ? [DefaultGateway] : [.. Gateways];
 
-        return [.. Gateways.Select(ParseEndpoint)];
-    }
+    internal GatewayEndpoint[] ParseGateways() => [.. EffectiveGateways.Select((text, index) => GatewayEndpoint.Parse(text, $"MeshGateOptions.Gateways[{index}]"))];
 
     internal void Validate()
     {
@@ -50,10 +59,17 @@ public sealed class MeshGateOptions
             throw new ArgumentException("MeshGateOptions.DecisionTimeout must be positive.");
         }
 
+        if (ReconnectDelay < TimeSpan.Zero)
+        {
+            throw new ArgumentException("MeshGateOptions.ReconnectDelay must not be negative.");
+        }
+
         if (string.IsNullOrWhiteSpace(ClusterId) || string.IsNullOrWhiteSpace(ServiceId))
         {
             throw new ArgumentException("MeshGateOptions.ClusterId and ServiceId must not be empty.");
         }
+
+        ArgumentNullException.ThrowIfNull(TimeProvider, "MeshGateOptions.TimeProvider");
 
         if (ClusterConnectionString is null)
         {
@@ -63,26 +79,5 @@ public sealed class MeshGateOptions
         {
             throw new ArgumentException("MeshGateOptions.ClusterConnectionString must not be blank; leave it null to use Gateways.");
         }
-    }
-
-    private static IPEndPoint ParseEndpoint(string text)
-    {
-        if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port != 0)
-        {
-            return endpoint;
-        }
-
-        var colon = text.LastIndexOf(':');
-        if (colon > 0 && int.TryParse(text.AsSpan(colon + 1), out var port) && port is > 0 and < 65536)
-        {
-            var host = text[..colon];
-            var address = host == "localhost" ? IPAddress.Loopback : Dns.GetHostAddresses(host).FirstOrDefault();
-            if (address is not null)
-            {
-                return new IPEndPoint(address, port);
-            }
-        }
-
-        throw new ArgumentException($"'{text}' is not a gateway endpoint; use host:port, e.g. 127.0.0.1:30000.");
     }
 }
