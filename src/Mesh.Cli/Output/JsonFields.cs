@@ -7,7 +7,7 @@ namespace Mesh.Cli.Output;
 /// <summary>
 /// JSON values as people read them in a table: nested objects as one <c>name.field</c> row per field (a receipt's
 /// <c>receipt.complete</c>, a scope's <c>scopes[0].tools</c>), lists of plain values joined with commas, times as
-/// ISO 8601 to the second in UTC. Every text passes through <see cref="TerminalText.Reveal"/>.
+/// ISO 8601 to the second in UTC, durations in milliseconds or seconds. Every text passes through <see cref="TerminalText.Reveal"/>.
 /// </summary>
 internal static partial class JsonFields
 {
@@ -49,7 +49,7 @@ internal static partial class JsonFields
     public static string Text(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.Undefined or JsonValueKind.Null => string.Empty,
-        JsonValueKind.String => Time(value.GetString()!) ?? TerminalText.Reveal(value.GetString()),
+        JsonValueKind.String => Time(value.GetString()!) ?? Duration(value.GetString()!) ?? TerminalText.Reveal(value.GetString()),
         JsonValueKind.Array => string.Join(", ", value.EnumerateArray().Select(Text)),
         JsonValueKind.Object => string.Join(", ", Pairs(value)),
         _ => TerminalText.Reveal(value.GetRawText()),
@@ -67,6 +67,17 @@ internal static partial class JsonFields
         Timestamp().IsMatch(text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var time)
             ? time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)
             : null;
+
+    // A duration as .NET writes it (00:00:00.0123456): in milliseconds or seconds, as people read one.
+    private static string? Duration(string text) =>
+        DurationText().IsMatch(text) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var duration)
+            ? duration.TotalSeconds < 1 ? $"{duration.TotalMilliseconds.ToString("0.#", CultureInfo.InvariantCulture)} ms"
+            : duration.TotalMinutes < 1 ? $"{duration.TotalSeconds.ToString("0.##", CultureInfo.InvariantCulture)} s"
+            : duration.ToString(duration.TotalDays < 1 ? @"hh\:mm\:ss" : @"d\.hh\:mm\:ss", CultureInfo.InvariantCulture)
+            : null;
+
+    [GeneratedRegex(@"^(\d+\.)?\d{2}:\d{2}:\d{2}\.\d{7}$", RegexOptions.CultureInvariant)]
+    private static partial Regex DurationText();
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
     private static partial Regex Timestamp();
