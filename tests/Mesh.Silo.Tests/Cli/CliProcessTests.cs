@@ -130,6 +130,14 @@ public sealed class CliProcessTests : IAsyncLifetime
             Assert.Equal("allow", change.GetProperty("before").GetString());
             Assert.Equal("deny", change.GetProperty("after").GetString());
 
+            // The table names the two sides' columns apart, headers whole.
+            var table = await MeshAsync("policy", "simulate", "--tenant", "sim", candidate, "--requests", recorded);
+            var header = Assert.Single(table.Out.Split('\n'), line => line.Contains("request", StringComparison.Ordinal));
+            foreach (var column in new[] { "effect before", "reason before", "rule before", "effect after", "reason after", "rule after" })
+            {
+                Assert.Contains($"│ {column} ", header, StringComparison.Ordinal);
+            }
+
             Assert.Equal(0, (await MeshAsync("policy", "shadow", "--tenant", "sim", candidate)).Exit);
             var push = await MeshAsync("decide", "--agent", "sim/bot", "--agent-token", agentToken, "--tool", "git", "--operation", "push", "--target", "acme/app");
             Assert.Equal(0, push.Exit);
