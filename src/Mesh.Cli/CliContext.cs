@@ -39,9 +39,9 @@ internal static class CliContext
         OutputFormat.AcceptOnlyFromAmong("table", "json");
     }
 
-    public static IAnsiConsole Console { get; set; } = AnsiConsole.Console;
+    public static IAnsiConsole Console { get; set; } = Create(System.Console.Out, System.Console.IsOutputRedirected);
 
-    public static IAnsiConsole Error { get; set; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) });
+    public static IAnsiConsole Error { get; set; } = Create(System.Console.Error, System.Console.IsErrorRedirected);
 
     /// <summary>Runs a command body, mapping failures to exit codes and messages.</summary>
     public static Func<ParseResult, CancellationToken, Task<int>> Run(Func<Invocation, Task<int>> body, bool needsToken = true) =>
@@ -69,6 +69,14 @@ internal static class CliContext
                 return ex.Status == 400 && ex.Code is "invalid_id" or "malformed_json" or "unknown_field" ? ExitCodes.Usage : ExitCodes.Refused;
             }
         };
+
+    // A console as wide as the output allows: the terminal's width, COLUMNS when set, no limit on a pipe or a file.
+    private static IAnsiConsole Create(TextWriter writer, bool redirected)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+        console.Profile.Width = OutputWidth.Resolve(Environment.GetEnvironmentVariable("COLUMNS"), redirected, console.Profile.Width) ?? OutputWidth.Unbounded;
+        return console;
+    }
 
     private static MeshApiClient CreateClient(ParseResult parse, bool needsToken)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Mesh.Cli.Commands;
+using Mesh.Cli.Output;
 using Spectre.Console;
 
 namespace Mesh.Cli;
@@ -45,9 +46,20 @@ internal static class MeshCli
         var parse = Build().Parse(args);
         if (parse.Errors.Count > 0)
         {
+            // A mistyped word explains every other error (the command it names is missing, the words after it are
+            // left over): say that one and what was probably meant.
+            if (Suggestions.For(parse) is { } suggestion)
+            {
+                var typed = parse.UnmatchedTokens[0];
+                var what = typed.StartsWith('-') ? "an option" : "a command";
+                CliContext.Error.MarkupLine($"[red]error:[/] '{Markup.Escape(TerminalText.Reveal(typed))}' is not {what} of `{Markup.Escape(suggestion.Command)}`.");
+                CliContext.Error.MarkupLine($"did you mean `[bold]{Markup.Escape(TerminalText.Reveal(suggestion.Line))}[/]`?");
+                return ExitCodes.Usage;
+            }
+
             foreach (var error in parse.Errors)
             {
-                CliContext.Error.MarkupLine($"[red]error:[/] {Markup.Escape(error.Message)}");
+                CliContext.Error.MarkupLine($"[red]error:[/] {Markup.Escape(TerminalText.Reveal(error.Message))}");
             }
 
             CliContext.Error.MarkupLine("Run with --help to see the commands and options.");

@@ -12,11 +12,11 @@ internal static class AgentCommands
         var agent = new Command("agent", "Register and control agents.");
         agent.Subcommands.Add(Register());
         agent.Subcommands.Add(List());
-        agent.Subcommands.Add(Simple("show", "Show an agent: status, roles, credentials, parent, counters.\n\nExample:\n  mesh agent show acme/release-bot", "GET", null));
-        agent.Subcommands.Add(WithReason("pause", "Pause an agent: every decision is denied agent_paused until resumed.\n\nExample:\n  mesh agent pause acme/release-bot --reason \"runaway loop\"", "pause"));
-        agent.Subcommands.Add(WithReason("quarantine", "Quarantine an agent: every decision is denied agent_quarantined.\n\nExample:\n  mesh agent quarantine acme/release-bot --reason \"exfiltration suspected\"", "quarantine"));
-        agent.Subcommands.Add(Simple("resume", "Return a paused or quarantined agent to active.\n\nExample:\n  mesh agent resume acme/release-bot", "POST", "resume"));
-        agent.Subcommands.Add(Simple("rotate-token", "Issue a new agent token; the old one stops working at once. The new token is shown once.", "POST", "token"));
+        agent.Subcommands.Add(Simple("show", "Show an agent: status, roles, credentials, parent, counters.\n\nExample:\n  mesh agent show acme/release-bot", "GET", null, "agent"));
+        agent.Subcommands.Add(WithReason("pause", "Pause an agent: every decision is denied agent_paused until resumed.\n\nExample:\n  mesh agent pause acme/release-bot --reason \"runaway loop\"", "pause", "agent paused"));
+        agent.Subcommands.Add(WithReason("quarantine", "Quarantine an agent: every decision is denied agent_quarantined.\n\nExample:\n  mesh agent quarantine acme/release-bot --reason \"exfiltration suspected\"", "quarantine", "agent quarantined"));
+        agent.Subcommands.Add(Simple("resume", "Return a paused or quarantined agent to active.\n\nExample:\n  mesh agent resume acme/release-bot", "POST", "resume", "agent resumed"));
+        agent.Subcommands.Add(Simple("rotate-token", "Issue a new agent token; the old one stops working at once. The new token is shown once.", "POST", "token", "agent token rotated"));
         return agent;
     }
 
@@ -79,7 +79,7 @@ internal static class AgentCommands
         return command;
     }
 
-    private static Command Simple(string name, string description, string method, string? action)
+    private static Command Simple(string name, string description, string method, string? action, string title)
     {
         var id = AgentId();
         var command = new Command(name, description) { id };
@@ -87,13 +87,13 @@ internal static class AgentCommands
         {
             var path = $"v1/agents/{Ids.Path(run.Get(id), "agent")}" + (action is null ? "" : "/" + action);
             var result = method == "GET" ? await run.Api.GetAsync(path, run.CancellationToken) : await run.Api.PostAsync(path, null, run.CancellationToken);
-            run.Out.Object(result);
+            run.Out.Object(result, title);
             return ExitCodes.Success;
         }));
         return command;
     }
 
-    private static Command WithReason(string name, string description, string action)
+    private static Command WithReason(string name, string description, string action, string title)
     {
         var id = AgentId();
         var reason = new Option<string?>("--reason") { Description = "Why; recorded with the change." };
@@ -101,7 +101,7 @@ internal static class AgentCommands
         command.SetAction(CliContext.Run(async run =>
         {
             var result = await run.Api.PostAsync($"v1/agents/{Ids.Path(run.Get(id), "agent")}/{action}", new { reason = run.Get(reason) }, run.CancellationToken);
-            run.Out.Object(result);
+            run.Out.Object(result, title);
             return ExitCodes.Success;
         }));
         return command;

@@ -36,13 +36,9 @@ internal static class ApprovalCommands
         var command = new Command("show", "Show an approval: the exact request with every argument, votes, deadline.") { id };
         command.SetAction(CliContext.Run(async run =>
         {
+            // One document: the request's fields are subject.* rows of the same table (and one JSON object for scripts).
             var view = await run.Api.GetAsync($"v1/approvals/{Ids.Path(run.Get(id), "approval")}", run.CancellationToken);
-            run.Out.Object(view);
-            if (view.TryGetProperty("subject", out var subject))
-            {
-                run.Out.Object(subject, "request");
-            }
-
+            run.Out.Object(view, "approval");
             return ExitCodes.Success;
         }));
         return command;
@@ -56,7 +52,7 @@ internal static class ApprovalCommands
         command.SetAction(CliContext.Run(async run =>
         {
             var view = await run.Api.PostAsync($"v1/approvals/{Ids.Path(run.Get(id), "approval")}/votes", new { approve, comment = run.Get(comment) }, run.CancellationToken);
-            run.Out.Object(view);
+            run.Out.Object(view, approve ? "approval: approved" : "approval: denied");
             return ExitCodes.Success;
         }));
         return command;

@@ -82,26 +82,39 @@ internal static class AuditCommands
         var filters = new Filters();
         var after = new Option<long?>("--after") { Description = "Start after this cursor instead of with the next new record (0: from the beginning)." };
         var command = new Command("tail", """
-            Follow the audit trail live: one line per record (time, record, kind, actor, effect/reason, message), or one
-            JSON object per line with --output json. Runs until Ctrl+C.
+            Follow the audit trail live: one line per record (time, record, kind, actor, effect/reason, message, and the
+            reason an operator gave), or one JSON object per line with --output json. Starts with the next new record;
+            --since first shows the records stored since then (a short backlog, e.g. --since 5m). Says on stderr that it
+            is following; runs until Ctrl+C.
 
             Examples:
               mesh audit tail --tenant acme
+              mesh audit tail --tenant acme --since 5m
               mesh audit tail --agent acme/release-bot --kind decision --effect deny -o json
             """) { after };
         filters.AddTo(command);
         command.SetAction(CliContext.Run(async run =>
         {
             var parameters = filters.Parameters(run);
+            var backlog = filters.Since(run);
             if (run.Get(after) is { } cursor)
             {
                 parameters.Add("after=" + cursor.ToString(CultureInfo.InvariantCulture));
             }
+            else if (backlog is not null)
+            {
+                // The since filter bounds the records; starting from the first cursor makes them a backlog, not a wait.
+                parameters.Add("after=0");
+            }
 
             var writer = CliContext.Console.Profile.Out.Writer;
+            var following = backlog is { } from
+                ? $"following the audit trail{Described(filters, run)}, starting with the records since {from.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)}; press Ctrl+C to stop."
+                : $"following the audit trail{Described(filters, run)}: new records appear as they are stored; press Ctrl+C to stop.";
             try
             {
-                await foreach (var line in run.Api.GetLinesAsync(Path("v1/audit/tail", parameters), run.CancellationToken))
+                // On stderr, once the mesh has accepted the tail: standard output holds records only, so pipes stay clean.
+                await foreach (var line in run.Api.GetLinesAsync(Path("v1/audit/tail", parameters), run.CancellationToken, () => CliContext.Error.WriteLine(following)))
                 {
                     // The mesh's last line when it closes the tail on purpose (the token was revoked): not a record.
                     if (TailEnd(line) is { } end)
@@ -138,6 +151,9 @@ internal static class AuditCommands
         }));
         return command;
     }
+
+    private static string Described(Filters filters, Invocation run) =>
+        filters.Scope(run) is { Length: > 0 } scope ? $" ({TerminalText.Reveal(scope)})" : string.Empty;
 
     private static string? TailEnd(string line)
     {
@@ -368,7 +384,9 @@ internal static class AuditCommands
         var accepted = sender.Complete();
         if (!accepted || !complete)
         {
-            CliContext.Error.MarkupLine($"[red]export failed:[/] the collector at {Markup.Escape(endpoint.ToString())} accepted {sender.Accepted} of {records} record(s) ({sender.Failed} failed). Check the endpoint, --otlp-protocol and the collector's log.");
+            // The cause once (connection refused, a status, a timeout), not once per batch.
+            var cause = sender.FailureCause is { } why ? $": {why}" : string.Empty;
+            CliContext.Error.MarkupLine($"[red]export failed:[/] the collector at {Markup.Escape(endpoint.ToString())} accepted {sender.Accepted} of {records} record(s) ({sender.Failed} failed){Markup.Escape(TerminalText.Reveal(cause))}. Check the endpoint, --otlp-protocol and the collector's log.");
             return ExitCodes.ExportFailed;
         }
 
@@ -410,6 +428,12 @@ internal static class AuditCommands
             .Append(Text(record, "kind")).Append("  ")
             .Append(Text(record, "actor") ?? "-").Append("  ")
             .Append(Outcome(record) ?? "-").Append("  ");
+        // The reason an operator gave (a pause, a quarantine, a revocation) is what a reader of the tail wants to know.
+        if (record.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.Object && Text(detail, "reason") is { Length: > 0 } reason)
+        {
+            message = message.Length == 0 ? $"reason: {reason}" : $"{message} (reason: {reason})";
+        }
+
         foreach (var c in message)
         {
             line.Append(char.IsControl(c) ? ' ' : c);
@@ -473,6 +497,32 @@ internal static class AuditCommands
             Add(parameters, "effect", run.Get(_effect));
             Add(parameters, "reason", run.Get(_reason));
             return parameters;
+        }
+
+        /// <summary>The time <c>--since</c> names, if given.</summary>
+        public DateTimeOffset? Since(Invocation run) =>
+            run.Get(_since) is { } since ? TimeArguments.Parse(since, "--since", TimeProvider.System.GetUtcNow()) : null;
+
+        /// <summary>The filters given, as a person reads them: <c>tenant acme, kind decision</c>.</summary>
+        public string Scope(Invocation run)
+        {
+            var given = new List<string>();
+            void Name(string what, string? value)
+            {
+                if (!string.IsNullOrEmpty(value))
+                {
+                    given.Add($"{what} {value}");
+                }
+            }
+
+            Name("tenant", run.Get(_tenant));
+            Name("agent", run.Get(_agent));
+            Name("stream", run.Get(_stream));
+            Name("request", run.Get(_request));
+            Name("kind", string.Join(',', run.Get(_kind) ?? []));
+            Name("effect", run.Get(_effect));
+            Name("reason", run.Get(_reason));
+            return string.Join(", ", given);
         }
 
         private static void Add(List<string> parameters, string name, string? value)

@@ -2,17 +2,18 @@ using System.CommandLine;
 
 namespace Mesh.Cli.Commands;
 
-/// <summary><c>mesh credential issue|show|revoke|suspend|resume|rotate</c>.</summary>
+/// <summary><c>mesh credential issue|list|show|revoke|suspend|resume|rotate</c>.</summary>
 internal static class CredentialCommands
 {
     public static Command Create()
     {
         var credential = new Command("credential", "Issue and control credentials.");
         credential.Subcommands.Add(Issue());
-        credential.Subcommands.Add(Action("show", "Show a credential: status, version, scopes, expiry.\n\nExample:\n  mesh credential show acme/github", null, withReason: false));
-        credential.Subcommands.Add(Action("revoke", "Revoke a credential permanently. When this returns, no decision that starts afterwards allows it.\n\nExample:\n  mesh credential revoke acme/github --reason \"key leaked\"", "revoke", withReason: true));
-        credential.Subcommands.Add(Action("suspend", "Suspend a credential until resumed.\n\nExample:\n  mesh credential suspend acme/github --reason \"investigating\"", "suspend", withReason: true));
-        credential.Subcommands.Add(Action("resume", "Resume a suspended credential (a revoked one cannot be resumed).", "resume", withReason: false));
+        credential.Subcommands.Add(List());
+        credential.Subcommands.Add(Action("show", "Show a credential: status, version, scopes, expiry.\n\nExample:\n  mesh credential show acme/github", null, "credential", withReason: false));
+        credential.Subcommands.Add(Action("revoke", "Revoke a credential permanently. When this returns, no decision that starts afterwards allows it.\n\nExample:\n  mesh credential revoke acme/github --reason \"key leaked\"", "revoke", "credential revoked", withReason: true));
+        credential.Subcommands.Add(Action("suspend", "Suspend a credential until resumed.\n\nExample:\n  mesh credential suspend acme/github --reason \"investigating\"", "suspend", "credential suspended", withReason: true));
+        credential.Subcommands.Add(Action("resume", "Resume a suspended credential (a revoked one cannot be resumed).", "resume", "credential resumed", withReason: false));
         credential.Subcommands.Add(Rotate());
         return credential;
     }
@@ -60,6 +61,19 @@ internal static class CredentialCommands
         return command;
     }
 
+    private static Command List()
+    {
+        var tenant = new Option<string>("--tenant") { Description = "The tenant whose credentials to list.", Required = true };
+        var command = new Command("list", "List a tenant's credentials: status, version, scopes, expiry.\n\nExample:\n  mesh credential list --tenant acme") { tenant };
+        command.SetAction(CliContext.Run(async run =>
+        {
+            var credentials = await run.Api.GetAsync($"v1/tenants/{Ids.Segment(run.Get(tenant))}/credentials", run.CancellationToken);
+            run.Out.List(credentials, "credentialId:credential", "status", "version", "spec.scopes:scopes", "spec.expiresAt:expires", "expired", "statusReason:reason");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
     private static Command Rotate()
     {
         var id = CredentialId();
@@ -72,13 +86,13 @@ internal static class CredentialCommands
         {
             var replace = run.Get(scope.Tools).Length + run.Get(scope.Operations).Length + run.Get(scope.Targets).Length > 0;
             var body = replace ? new { scopes = Scope(run, scope) } : null;
-            run.Out.Object(await run.Api.PostAsync($"v1/credentials/{Ids.Path(run.Get(id), "credential")}/rotate", body, run.CancellationToken));
+            run.Out.Object(await run.Api.PostAsync($"v1/credentials/{Ids.Path(run.Get(id), "credential")}/rotate", body, run.CancellationToken), "credential rotated");
             return ExitCodes.Success;
         }));
         return command;
     }
 
-    private static Command Action(string name, string description, string? action, bool withReason)
+    private static Command Action(string name, string description, string? action, string title, bool withReason)
     {
         var id = CredentialId();
         var reason = new Option<string?>("--reason") { Description = "Why; recorded with the change." };
@@ -94,7 +108,7 @@ internal static class CredentialCommands
             var result = action is null
                 ? await run.Api.GetAsync(path, run.CancellationToken)
                 : await run.Api.PostAsync($"{path}/{action}", withReason ? new { reason = run.Get(reason) } : null, run.CancellationToken);
-            run.Out.Object(result);
+            run.Out.Object(result, title);
             return ExitCodes.Success;
         }));
         return command;

@@ -104,7 +104,27 @@ internal static class PolicyCommands
             }
 
             var results = PolicyTestRunner.Run(policy, parsed);
-            var json = JsonSerializer.SerializeToElement(results.Select(r => new
+            var failed = results.Count(r => !r.Passed);
+            if (run.Out.Json)
+            {
+                // Scripts get every expectation and outcome as fields of their own; an expectation a case left out is absent.
+                run.Out.WriteJson(new
+                {
+                    passed = results.Count - failed,
+                    failed,
+                    cases = results.Select(r => new
+                    {
+                        name = r.Case.Name,
+                        line = r.Case.Line,
+                        passed = r.Passed,
+                        expected = new { effect = r.Case.ExpectedEffect, reason = r.Case.ExpectedReason, rule = r.Case.ExpectedRule },
+                        actual = new { effect = r.Effect, reason = r.Reason, rule = r.Rule },
+                    }),
+                });
+                return Task.FromResult(failed == 0 ? ExitCodes.Success : ExitCodes.Refused);
+            }
+
+            var table = JsonSerializer.SerializeToElement(results.Select(r => new
             {
                 name = r.Case.Name,
                 line = r.Case.Line,
@@ -112,8 +132,7 @@ internal static class PolicyCommands
                 expected = string.Join(" ", new[] { r.Case.ExpectedEffect, r.Case.ExpectedReason, r.Case.ExpectedRule }.Where(x => x is not null)),
                 actual = string.Join(" ", new[] { r.Effect, r.Reason, r.Rule }.Where(x => x is not null)),
             }), CliJson.Options);
-            run.Out.List(json, "passed", "name", "expected", "actual", "line");
-            var failed = results.Count(r => !r.Passed);
+            run.Out.List(table, "passed", "name", "expected", "actual", "line");
             run.Out.Note(failed == 0 ? $"[green]{results.Count} passed[/]" : $"[red]{failed} failed[/], {results.Count - failed} passed");
             return Task.FromResult(failed == 0 ? ExitCodes.Success : ExitCodes.Refused);
         }, needsToken: false));
@@ -150,10 +169,16 @@ internal static class PolicyCommands
     {
         var tenant = Tenant();
         var version = new Argument<long>("version") { Description = "The version to print." };
-        var command = new Command("show", "Print the document of one policy version.\n\nExample:\n  mesh policy show --tenant acme 3") { tenant, version };
+        var command = new Command("show", "Print the document of one policy version (YAML; with --output json: tenant, version and the document as a string).\n\nExample:\n  mesh policy show --tenant acme 3") { tenant, version };
         command.SetAction(CliContext.Run(async run =>
         {
             var document = await run.Api.GetTextAsync($"v1/tenants/{Ids.Segment(run.Get(tenant))}/policy/versions/{run.Get(version)}", run.CancellationToken);
+            if (run.Out.Json)
+            {
+                run.Out.WriteJson(new { tenant = run.Get(tenant), version = run.Get(version), document });
+                return ExitCodes.Success;
+            }
+
             CliContext.Console.Profile.Out.Writer.Write(document);
             return ExitCodes.Success;
         }));
@@ -203,13 +228,49 @@ internal static class PolicyCommands
             }
             else
             {
-                run.Out.List(report.GetProperty("changes"), "index", "requestId:request", "agentId:agent", "tool", "operation", "target", "before", "beforeRule:rule", "after", "afterReason:reason", "afterRule:rule");
-                run.Out.Note($"{report.GetProperty("changes").GetArrayLength()} of {report.GetProperty("requests").GetInt32()} decision(s) would change.");
+                var changes = report.GetProperty("changes");
+                run.Out.List(changes, SimulationColumns(changes));
+                run.Out.Note($"{changes.GetArrayLength()} of {report.GetProperty("requests").GetInt32()} decision(s) would change.");
             }
 
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    // The two decisions side by side, each column named for the side it shows. A mesh that also reports what was
+    // really decided (the audit record: recorded*/actual* fields) gets those columns too, named the same way.
+    private static string[] SimulationColumns(JsonElement changes)
+    {
+        string[] known = ["index", "requestId", "agentId", "tool", "operation", "target", "before", "beforeReason", "beforeRule", "after", "afterReason", "afterRule"];
+        var columns = new List<string>
+        {
+            "index", "requestId:request", "agentId:agent", "tool", "operation", "target",
+            "before:effect before", "beforeReason:reason before", "beforeRule:rule before",
+            "after:effect after", "afterReason:reason after", "afterRule:rule after",
+        };
+        var extra = new List<string>();
+        foreach (var change in changes.EnumerateArray())
+        {
+            foreach (var property in change.EnumerateObject())
+            {
+                if (!known.Contains(property.Name) && !extra.Contains(property.Name)
+                    && (property.Name.StartsWith("recorded", StringComparison.Ordinal) || property.Name.StartsWith("actual", StringComparison.Ordinal)))
+                {
+                    extra.Add(property.Name);
+                }
+            }
+        }
+
+        columns.AddRange(extra.Select(name => $"{name}:{Words(name)}"));
+        return [.. columns];
+    }
+
+    // recordedReason -> "reason recorded", as the other columns read.
+    private static string Words(string name)
+    {
+        var split = name.IndexOfAny("ABCDEFGHIJKLMNOPQRSTUVWXYZ".ToCharArray());
+        return split < 0 ? name : $"{char.ToLowerInvariant(name[split])}{name[(split + 1)..]} {name[..split]}";
     }
 
     private static async Task<List<JsonElement>> ReadRequestsAsync(FileInfo file, CancellationToken cancellationToken)
@@ -266,13 +327,13 @@ internal static class PolicyCommands
                     run.Out.Note($"  {Markup.Escape(change.Name)}: {change.Value}");
                 }
 
-                run.Out.List(result.GetProperty("examples"), "requestId:request", "agentId:agent", "tool", "operation", "target", "activeEffect:active", "activeRule:rule", "shadowEffect:shadow", "shadowRule:rule");
+                run.Out.List(result.GetProperty("examples"), "requestId:request", "agentId:agent", "tool", "operation", "target", "activeEffect:effect active", "activeRule:rule active", "shadowEffect:effect shadow", "shadowRule:rule shadow");
                 return ExitCodes.Success;
             }
 
             if (run.Get(stop))
             {
-                run.Out.Object(await run.Api.DeleteAsync(path, run.CancellationToken), "shadow stopped");
+                run.Out.Object(await run.Api.DeleteAsync(path, null, run.CancellationToken), "shadow stopped");
                 return ExitCodes.Success;
             }
 

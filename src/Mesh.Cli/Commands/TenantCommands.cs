@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Mesh.Cli.Http;
+using Mesh.Cli.Output;
 using Spectre.Console;
 
 namespace Mesh.Cli.Commands;
@@ -10,9 +11,9 @@ internal static class TenantCommands
     public static Command Create()
     {
         var tenant = new Command("tenant", "Pause or resume every agent of a tenant.");
-        tenant.Subcommands.Add(Action("show", "Show a tenant: pause state, active policy version, agents.", null));
-        tenant.Subcommands.Add(Action("pause", "Pause every agent of the tenant.\n\nExample:\n  mesh tenant pause acme --reason \"incident 42\"", "pause"));
-        tenant.Subcommands.Add(Action("resume", "Resume the tenant.\n\nExample:\n  mesh tenant resume acme", "resume"));
+        tenant.Subcommands.Add(Action("show", "Show a tenant: pause state, active policy version, agents.", null, "tenant"));
+        tenant.Subcommands.Add(Action("pause", "Pause every agent of the tenant.\n\nExample:\n  mesh tenant pause acme --reason \"incident 42\"", "pause", "tenant paused"));
+        tenant.Subcommands.Add(Action("resume", "Resume the tenant.\n\nExample:\n  mesh tenant resume acme", "resume", "tenant resumed"));
         return tenant;
     }
 
@@ -20,7 +21,7 @@ internal static class TenantCommands
     {
         var release = new Option<bool>("--release") { Description = "Release the emergency stop instead of engaging it." };
         var status = new Option<bool>("--status") { Description = "Only show whether the emergency stop is engaged." };
-        var reason = new Option<string?>("--reason") { Description = "Why; recorded with the change (required to engage)." };
+        var reason = new Option<string?>("--reason") { Description = "Why; recorded with the change (required to engage; with --release, said back and sent with the release)." };
         var yes = new Option<bool>("--yes") { Description = "Engage without asking to type STOP (for scripts)." };
         var command = new Command("stop", "Fleet-wide emergency stop: every decision of every agent in every tenant is denied until released. Engaging it needs --reason and typing STOP (or --yes).\n\nExamples:\n  mesh stop --reason \"agents misbehaving\"\n  mesh stop --reason \"incident 42\" --yes\n  mesh stop --status\n  mesh stop --release")
         {
@@ -28,12 +29,15 @@ internal static class TenantCommands
         };
         command.SetAction(CliContext.Run(async run =>
         {
-            if (run.Get(status) || run.Get(release))
+            if (run.Get(status))
             {
-                var shown = run.Get(status) ? await run.Api.GetAsync("v1/emergency-stop", run.CancellationToken)
-                    : await run.Api.DeleteAsync("v1/emergency-stop", run.CancellationToken);
-                run.Out.Object(shown, "emergency stop");
+                run.Out.Object(await run.Api.GetAsync("v1/emergency-stop", run.CancellationToken), "emergency stop");
                 return ExitCodes.Success;
+            }
+
+            if (run.Get(release))
+            {
+                return await ReleaseAsync(run, run.Get(reason));
             }
 
             // Engaging stops every agent of every tenant: ask for a reason and a deliberate confirmation, as the console does.
@@ -55,6 +59,27 @@ internal static class TenantCommands
         return command;
     }
 
+    // The reason goes with the release (a mesh that reads it records it) and is said back, so the operator sees what
+    // was sent; when the answer does not carry it, the operator hears that this mesh did not record it.
+    private static async Task<int> ReleaseAsync(Invocation run, string? reason)
+    {
+        var why = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim();
+        var released = await run.Api.DeleteAsync("v1/emergency-stop", why is null ? null : new { reason = why }, run.CancellationToken);
+        run.Out.Object(released, "emergency stop released");
+        if (why is not null)
+        {
+            var recorded = released.ValueKind == System.Text.Json.JsonValueKind.Object && released.TryGetProperty("reason", out var r)
+                && r.ValueKind == System.Text.Json.JsonValueKind.String && r.GetString() == why;
+            run.Out.Note($"reason: {Markup.Escape(TerminalText.Reveal(why))}");
+            if (!recorded)
+            {
+                CliContext.Error.MarkupLine("[yellow]note:[/] this mesh does not record a reason for a release; the audit trail shows who released it and when.");
+            }
+        }
+
+        return ExitCodes.Success;
+    }
+
     // Asks on the terminal; with no terminal to ask on (a script, a pipe) it refuses and says how to confirm instead.
     private static bool ConfirmStop()
     {
@@ -74,7 +99,7 @@ internal static class TenantCommands
         return false;
     }
 
-    private static Command Action(string name, string description, string? action)
+    private static Command Action(string name, string description, string? action, string title)
     {
         var tenant = new Argument<string>("tenant") { Description = "The tenant, e.g. acme." };
         var reason = new Option<string?>("--reason") { Description = "Why; recorded with the change." };
@@ -90,7 +115,7 @@ internal static class TenantCommands
             var result = action is null
                 ? await run.Api.GetAsync(path, run.CancellationToken)
                 : await run.Api.PostAsync($"{path}/{action}", action == "pause" ? new { reason = run.Get(reason) } : null, run.CancellationToken);
-            run.Out.Object(result);
+            run.Out.Object(result, title);
             return ExitCodes.Success;
         }));
         return command;

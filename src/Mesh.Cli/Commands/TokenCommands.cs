@@ -22,7 +22,7 @@ internal static class TokenCommands
         var revoke = new Command("revoke", "Revoke an API token; it stops working at once.\n\nExample:\n  mesh token revoke 3f2a9c01b7e4") { id };
         revoke.SetAction(CliContext.Run(async run =>
         {
-            run.Out.Object(await run.Api.DeleteAsync($"v1/tokens/{Ids.Segment(run.Get(id))}", run.CancellationToken));
+            run.Out.Object(await run.Api.DeleteAsync($"v1/tokens/{Ids.Segment(run.Get(id))}", null, run.CancellationToken), "token revoked");
             return ExitCodes.Success;
         }));
         token.Subcommands.Add(revoke);

@@ -25,7 +25,10 @@ internal sealed class MeshApiClient(Uri baseAddress, string? token, TimeSpan tim
     /// GETs a JSON Lines stream (audit tail and export) and yields each line as it arrives, until the mesh ends the
     /// stream. No timeout applies once the stream has started; a broken connection is a <see cref="MeshUnreachableException"/>.
     /// </summary>
-    public async IAsyncEnumerable<string> GetLinesAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <param name="path">The stream's path and query.</param>
+    /// <param name="cancellationToken">Ends the stream.</param>
+    /// <param name="connected">Called once the mesh has accepted the request, before the first line.</param>
+    public async IAsyncEnumerable<string> GetLinesAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken, Action? connected = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path.TrimStart('/'));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/x-ndjson"));
@@ -34,6 +37,8 @@ internal sealed class MeshApiClient(Uri baseAddress, string? token, TimeSpan tim
         {
             await ThrowForStatusAsync(response, cancellationToken);
         }
+
+        connected?.Invoke();
 
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken), Encoding.UTF8);
         while (true)
@@ -61,8 +66,8 @@ internal sealed class MeshApiClient(Uri baseAddress, string? token, TimeSpan tim
         }
     }
 
-    public Task<JsonElement> DeleteAsync(string path, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Delete, path, null, cancellationToken);
+    public Task<JsonElement> DeleteAsync(string path, object? body, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Delete, path, body is null ? null : JsonContent(body), cancellationToken);
 
     public Task<JsonElement> PostAsync(string path, object? body, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, path, body is null ? null : JsonContent(body), cancellationToken);

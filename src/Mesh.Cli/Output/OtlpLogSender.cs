@@ -18,6 +18,7 @@ internal sealed class OtlpLogSender : IDisposable
 {
     private const int BatchSize = 512;
 
+    private readonly OtlpFailureCause _cause = new();
     private readonly CountingExporter _exporter;
     private readonly BatchLogRecordExportProcessor _processor;
     private readonly RecordTime _time = new();
@@ -50,6 +51,9 @@ internal sealed class OtlpLogSender : IDisposable
     /// <summary>Records the collector refused or that could not be sent.</summary>
     public long Failed => _exporter.Failed;
 
+    /// <summary>Why the exporter failed, as it first said (for example "Connection refused (127.0.0.1:4318)"), or null.</summary>
+    public string? FailureCause => _cause.First;
+
     /// <summary>Queues one record (a JSON object of the audit API); sends a batch when one is full.</summary>
     public void Send(JsonElement record)
     {
@@ -69,7 +73,11 @@ internal sealed class OtlpLogSender : IDisposable
         return !_flushFailed && _exporter.Failed == 0;
     }
 
-    public void Dispose() => _factory.Dispose();
+    public void Dispose()
+    {
+        _factory.Dispose();
+        _cause.Dispose();
+    }
 
     private void Flush()
     {

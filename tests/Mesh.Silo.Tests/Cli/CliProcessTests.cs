@@ -89,7 +89,13 @@ public sealed class CliProcessTests : IAsyncLifetime
             Assert.Equal(0, passing.Exit);
             Assert.Contains("2 passed", passing.Out, StringComparison.Ordinal);
             Assert.Equal(1, failed.Exit);
-            Assert.False(JsonDocument.Parse(failed.Out).RootElement[0].GetProperty("passed").GetBoolean());
+            var report = JsonDocument.Parse(failed.Out).RootElement;
+            Assert.Equal(1, report.GetProperty("failed").GetInt32());
+            var failedCase = report.GetProperty("cases")[0];
+            Assert.False(failedCase.GetProperty("passed").GetBoolean());
+            Assert.Equal("allow", failedCase.GetProperty("expected").GetProperty("effect").GetString());
+            Assert.Equal("deny", failedCase.GetProperty("actual").GetProperty("effect").GetString());
+            Assert.Equal("default", failedCase.GetProperty("actual").GetProperty("reason").GetString());
         }
         finally
         {
@@ -124,6 +130,14 @@ public sealed class CliProcessTests : IAsyncLifetime
             Assert.Equal("allow", change.GetProperty("before").GetString());
             Assert.Equal("deny", change.GetProperty("after").GetString());
 
+            // The table names the two sides' columns apart, headers whole.
+            var table = await MeshAsync("policy", "simulate", "--tenant", "sim", candidate, "--requests", recorded);
+            var header = Assert.Single(table.Out.Split('\n'), line => line.Contains("request", StringComparison.Ordinal));
+            foreach (var column in new[] { "effect before", "reason before", "rule before", "effect after", "reason after", "rule after" })
+            {
+                Assert.Contains($"│ {column} ", header, StringComparison.Ordinal);
+            }
+
             Assert.Equal(0, (await MeshAsync("policy", "shadow", "--tenant", "sim", candidate)).Exit);
             var push = await MeshAsync("decide", "--agent", "sim/bot", "--agent-token", agentToken, "--tool", "git", "--operation", "push", "--target", "acme/app");
             Assert.Equal(0, push.Exit);
@@ -157,6 +171,27 @@ public sealed class CliProcessTests : IAsyncLifetime
         Assert.Equal(0, list.Exit);
         Assert.Contains("tables/bot", list.Out, StringComparison.Ordinal);
         Assert.Contains("1 item(s)", list.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_mistyped_command_or_option_gets_a_did_you_mean()
+    {
+        var subcommand = await MeshAsync("agent", "lst");
+        var withArguments = await MeshAsync("agent", "lst", "--tenant", "acme");
+        var swapped = await MeshAsync("agnet", "list");
+        var option = await MeshAsync("credential", "list", "--tenat", "acme");
+        var nothingClose = await MeshAsync("frobnicate");
+
+        Assert.Equal(2, subcommand.Exit);
+        Assert.Contains("'lst' is not a command of `mesh agent`", subcommand.Err, StringComparison.Ordinal);
+        Assert.Contains("did you mean `mesh agent list`?", subcommand.Err, StringComparison.Ordinal);
+        Assert.Contains("did you mean `mesh agent list --tenant acme`?", withArguments.Err, StringComparison.Ordinal);
+        Assert.Equal(2, swapped.Exit);
+        Assert.Contains("did you mean `mesh agent list`?", swapped.Err, StringComparison.Ordinal);
+        Assert.Contains("did you mean `mesh credential list --tenant acme`?", option.Err, StringComparison.Ordinal);
+        Assert.Equal(2, nothingClose.Exit);
+        Assert.DoesNotContain("did you mean", nothingClose.Err, StringComparison.Ordinal);
+        Assert.Contains("frobnicate", nothingClose.Err, StringComparison.Ordinal);
     }
 
     [Fact]

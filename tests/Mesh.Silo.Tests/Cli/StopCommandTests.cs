@@ -54,7 +54,7 @@ public sealed class StopCommandTests : IAsyncLifetime
         var engagedBefore = await EngagedAsync();
         var engaged = await MeshAsync(string.Empty, "stop", "--reason", "drill", "--yes", "-o", "json");
         var engagedAfter = await EngagedAsync();
-        var released = await MeshAsync(string.Empty, "stop", "--release");
+        var released = await MeshAsync(string.Empty, "stop", "--release", "--reason", "drill over");
 
         Assert.Equal(2, noReason.Exit);
         Assert.Contains("--reason", noReason.Err, StringComparison.Ordinal);
@@ -65,6 +65,8 @@ public sealed class StopCommandTests : IAsyncLifetime
         Assert.Equal(0, engaged.Exit);
         Assert.True(engagedAfter);
         Assert.Equal(0, released.Exit);
+        Assert.Contains("emergency stop released", released.Out, StringComparison.Ordinal);
+        Assert.Contains("reason: drill over", released.Out, StringComparison.Ordinal);
         Assert.False(await EngagedAsync());
     }
 }
