@@ -22,6 +22,7 @@ public sealed class CliInstallTests : IDisposable
             var (exit, output) = await RunAsync("bash", [script, "--tool-path", _toolPath]);
             Assert.True(exit == 0, $"{run} failed ({exit}):\n{output}");
             Assert.Contains("successfully installed", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("missing a readme", output, StringComparison.OrdinalIgnoreCase);
 
             var (helpExit, help) = await RunAsync(Path.Combine(_toolPath, "mesh"), ["--help"]);
             Assert.True(helpExit == 0, $"mesh --help after the {run} failed ({helpExit}):\n{help}");
