@@ -126,6 +126,7 @@ internal static class StateSamples
                 Owner = "alice@acme.example",
                 RateLimit = new RateLimit { Permits = 60, Per = TimeSpan.FromMinutes(1) },
                 ToolRateLimits = ImmutableDictionary<string, RateLimit>.Empty.Add("git", new RateLimit { Permits = 10, Per = TimeSpan.FromMinutes(1), Burst = 20 }),
+                AllowUnissuedCredentials = true,
             },
             TokenHash = new byte[32],
             RegisteredAt = T0,
