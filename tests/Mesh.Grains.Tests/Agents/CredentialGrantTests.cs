@@ -39,7 +39,7 @@ public sealed class CredentialGrantTests(MeshCluster mesh)
         await scenario.IssueCredentialAsync("later");
         var after = await agent.DecideAsync("git", "push", "x", scenario.Id("later"));
 
-        Assert.Equal([scenario.Id("later")], (await agent.Operator.GetInfo()).Registration!.Credentials);
+        Assert.Equal(scenario.Id("later"), Assert.Single((await agent.Operator.GetInfo()).Registration!.Credentials));
         Assert.Equal(ReasonCode.CredentialUnknown, before.Reason);
         Assert.Equal(Effect.Allow, after.Effect);
     }

@@ -126,7 +126,6 @@ internal static class StateSamples
                 Owner = "alice@acme.example",
                 RateLimit = new RateLimit { Permits = 60, Per = TimeSpan.FromMinutes(1) },
                 ToolRateLimits = ImmutableDictionary<string, RateLimit>.Empty.Add("git", new RateLimit { Permits = 10, Per = TimeSpan.FromMinutes(1), Burst = 20 }),
-                AllowUnissuedCredentials = true,
             },
             TokenHash = new byte[32],
             RegisteredAt = T0,
@@ -182,6 +181,7 @@ internal static class StateSamples
         Owner = "alice",
         RateLimit = new RateLimit { Permits = 5, Per = TimeSpan.FromSeconds(10), Burst = 7 },
         ToolRateLimits = ImmutableDictionary<string, RateLimit>.Empty.Add("git", new RateLimit { Permits = 2, Per = TimeSpan.FromMinutes(1), Burst = 3 }),
+        AllowUnissuedCredentials = true,
     };
 
     private static CredentialSpec Spec() => new()

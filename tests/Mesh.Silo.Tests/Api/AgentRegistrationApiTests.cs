@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Mesh.Testing;
 
 namespace Mesh.Silo.Tests.Api;
 
@@ -38,6 +39,18 @@ public sealed class AgentRegistrationApiTests(ApiFixture api)
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var agent = await ops.GetFromJsonAsync<JsonElement>("v1/agents/reg-later/bot");
         Assert.Equal("reg-later/github", agent.GetProperty("registration").GetProperty("credentials")[0].GetString());
+    }
+
+    [Fact]
+    public async Task The_cli_refuses_an_unissued_credential_and_registers_with_credential_issued_later()
+    {
+        var refused = await MeshCli.RunAsync(api.Mesh.HttpBase, api.Tokens["operator"], "agent", "register", "reg-cli/bot", "--credential", "reg-cli/gh");
+        var registered = await MeshCli.RunAsync(api.Mesh.HttpBase, api.Tokens["operator"], "agent", "register", "reg-cli/bot", "--credential", "reg-cli/gh", "--credential-issued-later", "-o", "json");
+
+        Assert.True(refused.Exit != 0, $"exit {refused.Exit}: {refused.Out}{refused.Err}");
+        Assert.Contains("'reg-cli/gh' was never issued", refused.Out + refused.Err, StringComparison.Ordinal);
+        Assert.True(registered.Exit == 0, $"exit {registered.Exit}: {registered.Out}{registered.Err}");
+        Assert.Equal("reg-cli/bot", JsonDocument.Parse(registered.Out).RootElement.GetProperty("agentId").GetString());
     }
 
     [Fact]

@@ -121,8 +121,8 @@ public sealed class CliProcessTests : IAsyncLifetime
 
             Assert.Equal(0, simulated.Exit);
             Assert.Equal("r2", change.GetProperty("requestId").GetString());
-            Assert.Equal("allow", change.GetProperty("before").GetString());
-            Assert.Equal("deny", change.GetProperty("after").GetString());
+            Assert.Equal("allow", change.GetProperty("recorded").GetProperty("effect").GetString());
+            Assert.Equal("deny", change.GetProperty("candidate").GetProperty("effect").GetString());
 
             Assert.Equal(0, (await MeshAsync("policy", "shadow", "--tenant", "sim", candidate)).Exit);
             var push = await MeshAsync("decide", "--agent", "sim/bot", "--agent-token", agentToken, "--tool", "git", "--operation", "push", "--target", "acme/app");

@@ -16,6 +16,14 @@ internal static class JsonBodyErrors
     public static ApiProblem Describe(JsonException error, ReadOnlyMemory<byte> body, Type bodyType, JsonSerializerOptions options)
     {
         var path = string.IsNullOrEmpty(error.Path) ? "$" : error.Path;
+        var segments = ParsePath(path);
+        var (expected, parent, lastName) = Resolve(options.GetTypeInfo(bodyType), segments, options);
+        if (expected is null && parent is not null)
+        {
+            // Known from the contract alone: the serializer stops at an unknown name before it reads the value.
+            return ApiProblem.BadRequest("unknown_field", $"{path}: unknown field '{lastName}'; {FieldList(parent)}.");
+        }
+
         JsonDocument document;
         try
         {
@@ -28,13 +36,9 @@ internal static class JsonBodyErrors
 
         using (document)
         {
-            var segments = ParsePath(path);
-            var (expected, parent, lastName) = Resolve(options.GetTypeInfo(bodyType), segments, options);
             if (expected is null)
             {
-                return parent is null
-                    ? ApiProblem.BadRequest("malformed_json", $"{path}: this value is not part of the body.")
-                    : ApiProblem.BadRequest("unknown_field", $"{path}: unknown field '{lastName}'; {FieldList(parent)}.");
+                return ApiProblem.BadRequest("malformed_json", $"{path}: this value is not part of the body.");
             }
 
             if (Navigate(document.RootElement, segments) is not { } element)
@@ -81,7 +85,7 @@ internal static class JsonBodyErrors
         var where = syntax.LineNumber is { } line && syntax.BytePositionInLine is { } position
             ? $" at line {line + 1}, byte {position + 1}"
             : string.Empty;
-        return ApiProblem.BadRequest("malformed_json", $"The body is not valid JSON{where}: {reason.Trim()}");
+        return ApiProblem.BadRequest("malformed_json", $"The body cannot be read as JSON{where}: {reason.Trim()}");
     }
 
     /// <summary>Path segments: property names (strings) and array indexes (ints).</summary>
