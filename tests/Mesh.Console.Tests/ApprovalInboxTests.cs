@@ -67,6 +67,14 @@ public sealed class ApprovalInboxTests(ConsoleFixture mesh)
         await Expect(card).ToContainTextAsync("Needs 1 approval; 0 so far.");
         await Expect(card).ToContainTextAsync("May still vote: members of finance, except ops, who owns the agent (separation of duties).");
         await Expect(card.Locator(".deadline")).ToContainTextAsync("left");
+
+        // The id the CLI needs (mesh approval approve <id>) is on the card, whole, and the Copy button copies exactly it.
+        await Expect(card.Locator(".approval-id code")).ToHaveTextAsync(asked.ApprovalId!);
+        await console.Page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        var copy = card.GetByRole(AriaRole.Button, new() { Name = "Copy approval id" });
+        await copy.ClickAsync();
+        await Expect(copy).ToHaveTextAsync("Copied");
+        Assert.Equal(asked.ApprovalId, await console.Page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
         Assert.False(waiting.IsCompleted);
 
         await card.GetByLabel("Comment (recorded with your vote)").FillAsync("Checked against invoice 42.");

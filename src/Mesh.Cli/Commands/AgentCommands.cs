@@ -31,9 +31,13 @@ internal static class AgentCommands
         var owner = new Option<string?>("--owner") { Description = "Person or team responsible; they may not approve its requests." };
         var rate = new Option<string?>("--rate") { Description = "Agent-wide limit, permits/period[:burst], e.g. 60/1m or 10/1s:20." };
         var toolRates = new Option<string[]>("--tool-rate") { Description = "Per-tool limit, tool=permits/period[:burst], e.g. http=5/1s (repeat for more)." };
+        var issuedLater = new Option<bool>("--credential-issued-later")
+        {
+            Description = "Grant --credential ids that are not issued yet (you will issue them next). Without it an unissued credential is refused, so a typo cannot pass.",
+        };
         var command = new Command("register", "Register an agent and print its token (shown only this once).\n\nExamples:\n  mesh agent register acme/release-bot --role deployer --credential acme/github --owner alice\n  mesh agent register acme/helper --parent acme/release-bot --role deployer --rate 10/1s")
         {
-            id, roles, credentials, parent, owner, rate, toolRates,
+            id, roles, credentials, parent, owner, rate, toolRates, issuedLater,
         };
         command.SetAction(CliContext.Run(async run =>
         {
@@ -46,6 +50,7 @@ internal static class AgentCommands
                 owner = run.Get(owner),
                 rateLimit = run.Get(rate) is { } r ? RateLimits.Parse(r, "--rate") : null,
                 toolRateLimits = run.Get(toolRates) is { Length: > 0 } t ? t.Select(ParseToolRate).ToDictionary(p => p.Tool, p => p.Limit) : null,
+                allowUnissuedCredentials = run.Get(issuedLater),
             };
             var receipt = await run.Api.PostAsync("v1/agents", body, run.CancellationToken);
             run.Out.Object(receipt, "agent registered");

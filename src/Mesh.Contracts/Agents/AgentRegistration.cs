@@ -24,6 +24,13 @@ public sealed record AgentRegistration
 
     /// <summary>Limits per tool (key: tool name) on the agent's allowed actions.</summary>
     [Id(5)] public ImmutableDictionary<string, RateLimit> ToolRateLimits { get; init; } = ImmutableDictionary<string, RateLimit>.Empty;
+
+    /// <summary>
+    /// Grant credentials that are not issued yet (they are issued after the agent is registered). Without it a
+    /// registration naming a credential that was never issued is refused, so a typo cannot pass silently. A revoked or
+    /// expired credential is refused either way.
+    /// </summary>
+    [Id(6)] public bool AllowUnissuedCredentials { get; init; }
 }
 
 /// <summary>The answer to a registration or token rotation: the only time the agent token is ever shown.</summary>

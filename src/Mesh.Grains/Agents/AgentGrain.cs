@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Mesh.Contracts.Agents;
 using Mesh.Contracts.Approvals;
+using Mesh.Contracts.Credentials;
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Keys;
 using Mesh.Contracts.Tenants;
@@ -75,6 +76,7 @@ internal sealed partial class AgentGrain(
 
         registration = Normalize(registration);
         await ValidateAsync(registration);
+        await ValidateCredentialsIssuedAsync(registration);
 
         // Index first: an indexed agent whose registration did not complete lists as unregistered, never goes missing.
         await TenantRegistry.RegisterAsync(GrainFactory, _tenant);
@@ -263,6 +265,49 @@ internal sealed partial class AgentGrain(
         MeshException.ThrowIfInvalid(extraRoles.Length == 0, $"A sub-agent cannot hold roles its parent lacks: {string.Join(", ", extraRoles)}.");
         var extraCredentials = registration.Credentials.Except(parentRegistration.Credentials, StringComparer.Ordinal).ToArray();
         MeshException.ThrowIfInvalid(extraCredentials.Length == 0, $"A sub-agent cannot hold credentials its parent lacks: {string.Join(", ", extraCredentials)}.");
+    }
+
+    /// <summary>
+    /// Every credential granted must exist and be usable, so a misspelt or forgotten credential is refused here rather
+    /// than surfacing later as a deny on every decision. Credentials still to be issued may be granted only on request
+    /// (<see cref="AgentRegistration.AllowUnissuedCredentials"/>); a revoked or expired one never: it cannot become usable
+    /// under that id (revoked), or only by a rotation the operator should do first (expired).
+    /// </summary>
+    private async Task ValidateCredentialsIssuedAsync(AgentRegistration registration)
+    {
+        if (registration.Credentials.IsEmpty)
+        {
+            return;
+        }
+
+        var infos = await Task.WhenAll(registration.Credentials.Select(id => GrainFactory.GetGrain<ICredentialGrain>(id).GetInfo()));
+        var unissued = infos.Where(i => i.Status == CredentialStatus.Unknown).Select(i => i.CredentialId).ToArray();
+        if (unissued.Length > 0 && !registration.AllowUnissuedCredentials)
+        {
+            var names = string.Join(", ", unissued.Select(id => $"'{id}'"));
+            throw new MeshException(
+                MeshErrorCode.NotFound,
+                $"Credential {names} was never issued, so agent '{_agentId}' cannot be granted it. Issue it first "
+                + $"(mesh credential issue {unissued[0]} --tool ...), or, to issue it after registering, register with "
+                + "--credential-issued-later (HTTP: \"allowUnissuedCredentials\": true).");
+        }
+
+        foreach (var info in infos)
+        {
+            if (info.Status == CredentialStatus.Revoked)
+            {
+                throw new MeshException(
+                    MeshErrorCode.InvalidState,
+                    $"Credential '{info.CredentialId}' is revoked and can never be used again; issue a new credential and grant that instead.");
+            }
+
+            if (info.Expired)
+            {
+                throw new MeshException(
+                    MeshErrorCode.InvalidState,
+                    $"Credential '{info.CredentialId}' expired at {info.Spec?.ExpiresAt:O}; rotate it with a later expiresAt (POST /v1/credentials/{info.CredentialId}/rotate) or issue a new one before granting it.");
+            }
+        }
     }
 
     private AgentInfo BuildInfo() => new()

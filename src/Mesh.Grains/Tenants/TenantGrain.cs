@@ -45,7 +45,8 @@ internal sealed class TenantGrain(
             state.State.Paused = false;
             state.State.PauseReason = null;
             state.State.PausedAt = null;
-            state.State.PausedBy = OperatorActor.Current;
+            // The pause is over: nobody "paused" it any more (who resumed it is in the tenant's audit stream).
+            state.State.PausedBy = null;
         }
 
         return BuildInfo() with { Receipt = await CommitGateAsync(changed) };
@@ -180,7 +181,8 @@ internal sealed class TenantGrain(
         PauseReason = state.State.PauseReason,
         ActivePolicyVersion = state.State.ActivePolicyVersion,
         PolicyVersions = state.State.PolicyVersions.Count,
-        PausedBy = state.State.PausedBy,
+        // State written before resume cleared it may still name who paused it last.
+        PausedBy = state.State.Paused ? state.State.PausedBy : null,
         ShadowPolicyVersion = state.State.ShadowPolicyVersion,
     };
 

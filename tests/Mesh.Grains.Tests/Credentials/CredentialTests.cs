@@ -120,7 +120,7 @@ public sealed class CredentialTests(MeshCluster mesh)
     {
         var (scenario, agent, _) = await SetUpAsync();
         await scenario.IssueCredentialAsync("other");
-        var neverIssued = await scenario.RegisterAsync("bot2", Registrations.With(credentials: [scenario.Id("ghost")]));
+        var neverIssued = await scenario.RegisterAsync("bot2", Registrations.With(credentials: [scenario.Id("ghost")]) with { AllowUnissuedCredentials = true });
 
         var notGranted = await agent.DecideAsync("git", "push", "x", scenario.Id("other"));
         var unknown = await neverIssued.DecideAsync("git", "push", "x", scenario.Id("ghost"));

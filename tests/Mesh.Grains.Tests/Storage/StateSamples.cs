@@ -181,6 +181,7 @@ internal static class StateSamples
         Owner = "alice",
         RateLimit = new RateLimit { Permits = 5, Per = TimeSpan.FromSeconds(10), Burst = 7 },
         ToolRateLimits = ImmutableDictionary<string, RateLimit>.Empty.Add("git", new RateLimit { Permits = 2, Per = TimeSpan.FromMinutes(1), Burst = 3 }),
+        AllowUnissuedCredentials = true,
     };
 
     private static CredentialSpec Spec() => new()

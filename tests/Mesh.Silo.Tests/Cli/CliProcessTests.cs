@@ -127,8 +127,8 @@ public sealed class CliProcessTests : IAsyncLifetime
 
             Assert.Equal(0, simulated.Exit);
             Assert.Equal("r2", change.GetProperty("requestId").GetString());
-            Assert.Equal("allow", change.GetProperty("before").GetString());
-            Assert.Equal("deny", change.GetProperty("after").GetString());
+            Assert.Equal("allow", change.GetProperty("recorded").GetProperty("effect").GetString());
+            Assert.Equal("deny", change.GetProperty("candidate").GetProperty("effect").GetString());
 
             // The table names the two sides' columns apart, headers whole.
             var table = await MeshAsync("policy", "simulate", "--tenant", "sim", candidate, "--requests", recorded);

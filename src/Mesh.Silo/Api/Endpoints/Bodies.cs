@@ -22,8 +22,12 @@ internal sealed record RegisterAgentBody
     public RateLimitBody? RateLimit { get; init; }
     public Dictionary<string, RateLimitBody>? ToolRateLimits { get; init; }
 
+    /// <summary>Grant credentials that will be issued after the agent is registered (otherwise an unissued one is refused).</summary>
+    public bool AllowUnissuedCredentials { get; init; }
+
     internal AgentRegistration ToRegistration() => new()
     {
+        AllowUnissuedCredentials = AllowUnissuedCredentials,
         Roles = Roles is null ? [] : [.. Roles],
         Credentials = Credentials is null ? [] : [.. Credentials],
         ParentAgentId = Parent,

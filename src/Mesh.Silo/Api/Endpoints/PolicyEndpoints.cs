@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using Mesh.Contracts.Agents;
 using Mesh.Contracts.Audit;
+using Mesh.Contracts.Decisions;
 using Mesh.Contracts.Errors;
 using Mesh.Contracts.Shadow;
 using Mesh.Contracts.Tenants;
@@ -97,7 +99,7 @@ internal static class PolicyEndpoints
 
         // Roles and parents come from the agents as registered now, once per agent.
         var agents = new Dictionary<string, AgentInfo?>(StringComparer.Ordinal);
-        var inputs = new List<(string?, PolicyInput)>(recorded.Length);
+        var inputs = new List<SimulatedRequest>(recorded.Length);
         foreach (var entry in recorded)
         {
             var agentId = RouteIds.Key(entry.AgentId, "agent");
@@ -107,7 +109,7 @@ internal static class PolicyEndpoints
                 agents[agentId] = agent = info.Status == AgentStatus.Unregistered ? null : info;
             }
 
-            inputs.Add((entry.RequestId, new PolicyInput
+            inputs.Add(new SimulatedRequest(entry.RequestId, new PolicyInput
             {
                 Tool = entry.Tool,
                 Operation = entry.Operation,
@@ -124,7 +126,7 @@ internal static class PolicyEndpoints
                 Owner = agent?.Registration?.Owner,
                 CredentialId = entry.CredentialId,
                 Now = entry.DecidedAt ?? time.GetUtcNow(),
-            }));
+            }, entry.Recorded?.ToOutcome(entry.RecordedSource)));
         }
 
         return Results.Ok(PolicySimulator.Simulate(active, candidate, inputs));
@@ -194,6 +196,10 @@ internal static class PolicyEndpoints
             Attributes = request.Attributes.Count == 0 ? null : new Dictionary<string, string>(request.Attributes, StringComparer.Ordinal),
             Evidence = request.Evidence.Count == 0 ? null : new Dictionary<string, string>(request.Evidence, StringComparer.Ordinal),
             DecidedAt = record.Time,
+            Recorded = record.Effect is { } effect && record.Reason is { } reason
+                ? new RecordedDecisionBody { Effect = effect, Reason = reason, RuleId = record.RuleId, ApprovalId = record.ApprovalId }
+                : null,
+            RecordedSource = SimulatedOutcome.AuditSource,
         };
     }
 }
@@ -215,8 +221,46 @@ internal sealed record SimulateBody
     public DateTimeOffset? Since { get; init; }
 }
 
-/// <summary>A recorded request: the fields of a decide body, and optionally when it was decided.</summary>
+/// <summary>
+/// A recorded request: the fields of a decide body, and optionally when it was decided and what was decided (the
+/// baseline the candidate is compared with; without it, the active policy's answer).
+/// </summary>
 internal sealed record RecordedRequest : DecideBody
 {
     public DateTimeOffset? DecidedAt { get; init; }
+
+    public RecordedDecisionBody? Recorded { get; init; }
+
+    // Where Recorded came from: the audit trail when the silo read it, otherwise the caller's body.
+    [JsonIgnore]
+    internal string RecordedSource { get; init; } = SimulatedOutcome.RequestSource;
+}
+
+/// <summary>The decision the mesh made for a recorded request: its effect, reason code and deciding rule.</summary>
+internal sealed record RecordedDecisionBody
+{
+    private static readonly string[] Effects = ["allow", "deny", "require_approval"];
+
+    public required string Effect { get; init; }
+
+    public required string Reason { get; init; }
+
+    public string? RuleId { get; init; }
+
+    public string? ApprovalId { get; init; }
+
+    internal SimulatedOutcome ToOutcome(string source)
+    {
+        if (!Effects.Contains(Effect, StringComparer.Ordinal))
+        {
+            throw ApiProblem.BadRequest("invalid_argument", $"recorded.effect '{Effect}' must be allow, deny or require_approval.");
+        }
+
+        if (!ReasonCodes.TryParse(Reason, out _))
+        {
+            throw ApiProblem.BadRequest("invalid_argument", $"recorded.reason '{Reason}' is not a reason code (policy, default, credential_revoked, ...).");
+        }
+
+        return new SimulatedOutcome(Effect, Reason, RuleId) { Source = source, ApprovalId = ApprovalId };
+    }
 }

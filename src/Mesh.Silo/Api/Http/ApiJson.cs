@@ -9,6 +9,17 @@ internal static class ApiJson
 {
     public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
+    /// <summary>
+    /// For reading request bodies: as <see cref="Options"/>, and stricter, since one body must have one reading: a field
+    /// given twice (in any letter case) is refused rather than the last one silently winning, and null is refused
+    /// where the body's contract does not allow it.
+    /// </summary>
+    public static JsonSerializerOptions RequestOptions { get; } = new(Options)
+    {
+        AllowDuplicateProperties = false,
+        RespectNullableAnnotations = true,
+    };
+
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;

@@ -23,7 +23,7 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
                 MeshException mesh => ApiProblem.From(mesh),
                 BadHttpRequestException { StatusCode: 413 } => new ApiProblem(413, "payload_too_large", $"The body is larger than {ApiLimits.MaxBodyBytes} bytes."),
                 BadHttpRequestException bad => new ApiProblem(bad.StatusCode, "bad_request", bad.Message),
-                JsonException json => ApiProblem.BadRequest("malformed_json", json.Message),
+                JsonException json => ApiProblem.BadRequest("malformed_json", JsonBodyErrors.Generic(json)),
                 _ => null,
             };
 

@@ -9,6 +9,10 @@ internal static class RequestBodies
     private static readonly string[] YamlTypes = ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"];
 
     public static async Task<T> ReadJsonAsync<T>(HttpRequest request)
+        where T : class =>
+        await ReadAsync<T>(request, optional: false) ?? throw ApiProblem.BadRequest("malformed_json", "The body is empty; send a JSON object.");
+
+    private static async Task<T?> ReadAsync<T>(HttpRequest request, bool optional)
         where T : class
     {
         if (!request.HasJsonContentType())
@@ -16,15 +20,23 @@ internal static class RequestBodies
             throw new ApiProblem(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Send the body as application/json.");
         }
 
+        // Read whole (Kestrel bounds it at ApiLimits.MaxBodyBytes) so that a refusal can point at the field in it.
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
+        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (body.IsEmpty)
+        {
+            return optional ? null : throw ApiProblem.BadRequest("malformed_json", "The body is empty; send a JSON object.");
+        }
+
         try
         {
-            return await JsonSerializer.DeserializeAsync<T>(request.Body, ApiJson.Options, request.HttpContext.RequestAborted)
-                ?? throw ApiProblem.BadRequest("malformed_json", "The body is empty; send a JSON object.");
+            return JsonSerializer.Deserialize<T>(body.Span, ApiJson.RequestOptions)
+                ?? throw ApiProblem.BadRequest("malformed_json", "$: the body is null; send a JSON object.");
         }
         catch (JsonException ex)
         {
-            var code = ex.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "unknown_field" : "malformed_json";
-            throw ApiProblem.BadRequest(code, ex.Message);
+            throw JsonBodyErrors.Describe(ex, body, typeof(T), ApiJson.RequestOptions);
         }
     }
 
@@ -33,7 +45,7 @@ internal static class RequestBodies
         where T : class =>
         request.ContentLength is 0 || (request.ContentLength is null && !request.HasJsonContentType())
             ? null
-            : await ReadJsonAsync<T>(request);
+            : await ReadAsync<T>(request, optional: true);
 
     public static async Task<string> ReadYamlAsync(HttpRequest request)
     {

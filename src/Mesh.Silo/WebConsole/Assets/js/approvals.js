@@ -5,7 +5,7 @@
 // the page shows them.
 
 import { api, ApiError, idPath } from './api.js';
-import { announce, details, h, idFor, tags } from './dom.js';
+import { announce, copyable, details, h, idFor, tags } from './dom.js';
 import { duration, effect, prettyArguments, time } from './format.js';
 
 const REFRESH_MS = 2000;
@@ -129,7 +129,9 @@ export function mount(root) {
           `Agent ${s.agentId}`, s.agentOwner ? ` (owner ${s.agentOwner})` : '',
           ` · asked ${time(a.openedAt)} · `,
           h('strong', { class: 'deadline', dataset: { deadline: a.deadline ?? '' } }, ''),
-          a.escalated ? h('span', { class: 'badge warn' }, 'escalated') : null)),
+          a.escalated ? h('span', { class: 'badge warn' }, 'escalated') : null),
+        // The CLI and the runtime name an approval by this id (mesh approval approve <id>).
+        h('p', { class: 'meta approval-id' }, 'Approval id ', copyable(a.approvalId, 'approval id'))),
       h('section', { 'aria-label': 'Request' },
         h('h3', null, 'Request'),
         details([

@@ -119,6 +119,34 @@ export function idFor(prefix, value) {
   return `${prefix}-${String(value).replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
+/**
+ * An id a person will paste elsewhere (into the CLI): shown whole in a code element that selects as one piece, with a
+ * Copy button. The button copies the id itself, not the displayed text, so what lands on the clipboard is exactly
+ * what the server sent; the display still goes through revealed().
+ */
+export function copyable(value, label) {
+  const code = h('code', { class: 'copyable' }, value);
+  const button = h('button', { type: 'button', class: 'quiet copy', 'aria-label': `Copy ${label}` }, 'Copy');
+  button.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      button.textContent = 'Copied';
+      announce(`${label} copied.`);
+    } catch {
+      // No clipboard here (a plain-http origin other than localhost, or permission refused): select the id, so one
+      // Ctrl+C copies it.
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      const range = document.createRange();
+      range.selectNodeContents(code);
+      selection.addRange(range);
+      button.textContent = 'Press Ctrl+C';
+    }
+  });
+
+  return [code, ' ', button];
+}
+
 /** Says something to screen readers without moving focus (a polite live region). */
 export function announce(message) {
   const announcer = document.getElementById('announcer');
