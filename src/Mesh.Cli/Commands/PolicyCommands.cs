@@ -229,8 +229,10 @@ internal static class PolicyCommands
             else
             {
                 var changes = report.GetProperty("changes");
-                run.Out.List(changes, SimulationColumns(changes));
-                run.Out.Note($"{changes.GetArrayLength()} of {report.GetProperty("requests").GetInt32()} decision(s) would change.");
+                run.Out.List(changes, SimulationColumns);
+                var outside = report.TryGetProperty("decidedOutsidePolicy", out var count) ? count.GetInt32() : 0;
+                run.Out.Note($"{changes.GetArrayLength()} of {report.GetProperty("requests").GetInt32()} decision(s) would change"
+                    + (outside > 0 ? $"; {outside} were decided before the policy was consulted (paused, revoked, out of scope...) and stay as they were." : "."));
             }
 
             return ExitCodes.Success;
@@ -238,40 +240,15 @@ internal static class PolicyCommands
         return command;
     }
 
-    // The two decisions side by side, each column named for the side it shows. A mesh that also reports what was
-    // really decided (the audit record: recorded*/actual* fields) gets those columns too, named the same way.
-    private static string[] SimulationColumns(JsonElement changes)
-    {
-        string[] known = ["index", "requestId", "agentId", "tool", "operation", "target", "before", "beforeReason", "beforeRule", "after", "afterReason", "afterRule"];
-        var columns = new List<string>
-        {
-            "index", "requestId:request", "agentId:agent", "tool", "operation", "target",
-            "before:effect before", "beforeReason:reason before", "beforeRule:rule before",
-            "after:effect after", "afterReason:reason after", "afterRule:rule after",
-        };
-        var extra = new List<string>();
-        foreach (var change in changes.EnumerateArray())
-        {
-            foreach (var property in change.EnumerateObject())
-            {
-                if (!known.Contains(property.Name) && !extra.Contains(property.Name)
-                    && (property.Name.StartsWith("recorded", StringComparison.Ordinal) || property.Name.StartsWith("actual", StringComparison.Ordinal)))
-                {
-                    extra.Add(property.Name);
-                }
-            }
-        }
-
-        columns.AddRange(extra.Select(name => $"{name}:{Words(name)}"));
-        return [.. columns];
-    }
-
-    // recordedReason -> "reason recorded", as the other columns read.
-    private static string Words(string name)
-    {
-        var split = name.IndexOfAny("ABCDEFGHIJKLMNOPQRSTUVWXYZ".ToCharArray());
-        return split < 0 ? name : $"{char.ToLowerInvariant(name[split])}{name[(split + 1)..]} {name[..split]}";
-    }
+    // The two decisions side by side, each column named for the side it shows: what was recorded (the audit record,
+    // the request file's "recorded", or the active policy when neither says) and what the candidate would decide.
+    private static readonly string[] SimulationColumns =
+    [
+        "index", "requestId:request", "agentId:agent", "tool", "operation", "target",
+        "recorded.effect:effect recorded", "recorded.reason:reason recorded", "recorded.ruleId:rule recorded",
+        "candidate.effect:effect candidate", "candidate.reason:reason candidate", "candidate.ruleId:rule candidate",
+        "recorded.source:recorded from",
+    ];
 
     private static async Task<List<JsonElement>> ReadRequestsAsync(FileInfo file, CancellationToken cancellationToken)
     {

@@ -10,9 +10,9 @@ public interface IFleetGrain : IGrainWithStringKey
     [Audit.AuditedAction("fleet.emergency_stop")]
     Task<FleetStatus> EngageEmergencyStop(string? reason);
 
-    /// <summary>Releases the emergency stop.</summary>
+    /// <summary>Releases the emergency stop; <paramref name="reason"/> (optional) is kept in the status and the audit record.</summary>
     [Audit.AuditedAction("fleet.release_emergency_stop")]
-    Task<FleetStatus> ReleaseEmergencyStop();
+    Task<FleetStatus> ReleaseEmergencyStop(string? reason);
 
     /// <summary>The current fleet status.</summary>
     [ReadOnly]

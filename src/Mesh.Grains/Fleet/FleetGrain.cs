@@ -22,7 +22,7 @@ internal sealed class FleetGrain(
 {
     public Task<FleetStatus> EngageEmergencyStop(string? reason) => SetAsync(true, Text.Truncate(reason, 512));
 
-    public Task<FleetStatus> ReleaseEmergencyStop() => SetAsync(false, null);
+    public Task<FleetStatus> ReleaseEmergencyStop(string? reason) => SetAsync(false, Text.Truncate(reason, 512));
 
     public ValueTask<FleetStatus> GetStatus() => ValueTask.FromResult(state.State.Status);
 

@@ -87,7 +87,7 @@ public sealed class FleetWideChangeTests(ThreeSiloCluster cluster) : IClassFixtu
         }
         finally
         {
-            await fleet.ReleaseEmergencyStop();
+            await fleet.ReleaseEmergencyStop(null);
         }
     }
 

@@ -32,7 +32,7 @@ public sealed class EmergencyStopTests(MeshCluster mesh)
         }
         finally
         {
-            await fleet.ReleaseEmergencyStop();
+            await fleet.ReleaseEmergencyStop(null);
         }
 
         Assert.Equal(Effect.Allow, (await a.DecideAsync("shell", "exec", "ls")).Effect);

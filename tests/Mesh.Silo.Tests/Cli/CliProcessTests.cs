@@ -133,10 +133,13 @@ public sealed class CliProcessTests : IAsyncLifetime
             // The table names the two sides' columns apart, headers whole.
             var table = await MeshAsync("policy", "simulate", "--tenant", "sim", candidate, "--requests", recorded);
             var header = Assert.Single(table.Out.Split('\n'), line => line.Contains("request", StringComparison.Ordinal));
-            foreach (var column in new[] { "effect before", "reason before", "rule before", "effect after", "reason after", "rule after" })
+            foreach (var column in new[] { "effect recorded", "reason recorded", "rule recorded", "effect candidate", "reason candidate", "rule candidate" })
             {
                 Assert.Contains($"│ {column} ", header, StringComparison.Ordinal);
             }
+
+            var row = Assert.Single(table.Out.Split('\n'), line => line.Contains("│ r2 ", StringComparison.Ordinal));
+            Assert.Matches(@"│ allow +│ policy +│ git +│ deny +│", row);
 
             Assert.Equal(0, (await MeshAsync("policy", "shadow", "--tenant", "sim", candidate)).Exit);
             var push = await MeshAsync("decide", "--agent", "sim/bot", "--agent-token", agentToken, "--tool", "git", "--operation", "push", "--target", "acme/app");

@@ -67,6 +67,7 @@ public sealed class StopCommandTests : IAsyncLifetime
         Assert.Equal(0, released.Exit);
         Assert.Contains("emergency stop released", released.Out, StringComparison.Ordinal);
         Assert.Contains("reason: drill over", released.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("does not record", released.Err, StringComparison.Ordinal);   // the silo kept the reason
         Assert.False(await EngagedAsync());
     }
 }

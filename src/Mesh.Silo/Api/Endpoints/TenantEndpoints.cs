@@ -28,9 +28,9 @@ internal static class TenantEndpoints
         v1.MapPost("/emergency-stop", (HttpRequest request, IGrainFactory grains) =>
             AgentEndpoints.WithReasonAsync(request, reason => Fleet(grains).EngageEmergencyStop(reason))).RequireAuthorization(ApiPolicies.Operate)
             .WithSummary("Engage the emergency stop: every decision of every agent is denied.").WithRequestBody<ReasonBody>("application/json").Produces<FleetStatus>();
-        v1.MapDelete("/emergency-stop", async (IGrainFactory grains) =>
-            Results.Ok(await Fleet(grains).ReleaseEmergencyStop())).RequireAuthorization(ApiPolicies.Operate)
-            .WithSummary("Release the emergency stop.").Produces<FleetStatus>();
+        v1.MapDelete("/emergency-stop", (HttpRequest request, IGrainFactory grains) =>
+            AgentEndpoints.WithReasonAsync(request, reason => Fleet(grains).ReleaseEmergencyStop(reason))).RequireAuthorization(ApiPolicies.Operate)
+            .WithSummary("Release the emergency stop (an optional reason is kept in the status and the audit record).").WithRequestBody<ReasonBody>("application/json").Produces<FleetStatus>();
     }
 
     private static async Task<IResult> ListAsync(IGrainFactory grains)
