@@ -118,25 +118,26 @@ public sealed class SiloFailureTests
         var scenario = new Scenario(mesh.Operator, mesh.Client);
         await scenario.PublishAsync(TestPolicies.AllowAll);
         await scenario.IssueCredentialAsync("shared");
-        await scenario.Credential("shared").Revoke("leaked");
 
+        // Registered while the credential is live (a revoked one cannot be granted), then the revoke, then the join.
+        var agent = await scenario.RegisterAsync("late", Registrations.With(credentials: [scenario.Id("shared")]));
+        await scenario.Credential("shared").Revoke("leaked");
         var joined = await mesh.Cluster.StartAdditionalSiloAsync();
-        // A new agent activated on the new silo (placement honours the hint once the other silos know of the new one).
-        TestAgent? onNewSilo = null;
-        var attempt = 0;
+
+        // The agent activated afresh on the new silo (placement honours the hint once the other silos know of the new
+        // one): the decision that activates it there is that silo's first for it, and must see the revoke.
+        Decision? first = null;
         await Poll.UntilAsync(
             async () =>
             {
-                var name = $"late-{attempt++}";
-                var agent = await mesh.OnSiloAsync(2, () => scenario.RegisterAsync(name, Registrations.With(credentials: [scenario.Id("shared")])));
-                onNewSilo = agent;
+                await mesh.Cluster.DeactivateAsync(agent.Runtime);
+                first = await mesh.OnSiloAsync(2, () => agent.DecideAsync("git", "push", "github.com/acme/app", scenario.Id("shared")));
                 return await mesh.SiloOfAsync(agent.Runtime) == joined.SiloAddress;
             },
             TimeSpan.FromSeconds(30),
-            "an agent to be placed on the new silo");
+            "the agent to be activated on the new silo");
 
-        var first = await onNewSilo!.DecideAsync("git", "push", "github.com/acme/app", scenario.Id("shared"));
-        Assert.Equal(ReasonCode.CredentialRevoked, first.Reason);
+        Assert.Equal(ReasonCode.CredentialRevoked, first!.Reason);
         var view = joined.ServiceProvider.GetRequiredService<SiloControlView>();
         Assert.True(view.Epoch >= mesh.Cluster.Silos[0].ServiceProvider.GetRequiredService<SiloControlView>().Epoch);
     }

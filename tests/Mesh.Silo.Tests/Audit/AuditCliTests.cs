@@ -222,8 +222,9 @@ public sealed class AuditCliTests(AuditFixture mesh)
             var change = Assert.Single(report.GetProperty("changes").EnumerateArray());
             Assert.Equal("s-push", change.GetProperty("requestId").GetString());
             Assert.Equal($"{tenant}/bot", change.GetProperty("agentId").GetString());
-            Assert.Equal("allow", change.GetProperty("before").GetString());
-            Assert.Equal("deny", change.GetProperty("after").GetString());
+            Assert.Equal("allow", change.GetProperty("recorded").GetProperty("effect").GetString());
+            Assert.Equal("audit", change.GetProperty("recorded").GetProperty("source").GetString());
+            Assert.Equal("deny", change.GetProperty("candidate").GetProperty("effect").GetString());
             Assert.Equal(0, table.Exit);
             Assert.Contains("1 of 2 decision(s) would change", table.Out, StringComparison.Ordinal);
             Assert.Equal(2, neither.Exit);

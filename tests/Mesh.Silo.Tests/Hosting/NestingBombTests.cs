@@ -32,6 +32,7 @@ public sealed class NestingBombTests : IAsyncLifetime
         ["POST /v1/credentials/{tenant}/{name}/rotate"] = "operator",
         ["POST /v1/tenants/{tenant}/pause"] = "operator",
         ["POST /v1/emergency-stop"] = "operator",
+        ["DELETE /v1/emergency-stop"] = "operator",
         ["PUT /v1/tenants/{tenant}/policy"] = "operator",
         ["PUT /v1/tenants/{tenant}/policy/shadow"] = "operator",
         ["POST /v1/tenants/{tenant}/policy/rollback"] = "operator",
