@@ -1,4 +1,3 @@
-using Mesh.Contracts.Agents;
 using Mesh.Contracts.Credentials;
 using Mesh.Contracts.Fleet;
 using Mesh.Contracts.Tenants;
@@ -36,31 +35,4 @@ internal sealed record ControlChange
         : Credential is not null ? "credential:" + Credential.CredentialId
         : Agent is not null ? "agent:" + Agent.AgentId
         : throw new InvalidOperationException("A control-plane change must set one part.");
-}
-
-/// <summary>An agent's status as every silo's view holds it (only agents ever paused or quarantined have one).</summary>
-[GenerateSerializer, Immutable, Alias("mesh.AgentGate")]
-internal sealed record AgentGate
-{
-    [Id(0)] public required string AgentId { get; init; }
-
-    [Id(1)] public AgentStatus Status { get; init; }
-
-    [Id(2)] public string? Reason { get; init; }
-
-    [Id(3)] public long Revision { get; init; }
-}
-
-/// <summary>The grain pinned to one silo (key: the silo's address) that applies pushed changes to that silo's view.</summary>
-internal interface ISiloControlGrain : IGrainWithStringKey
-{
-    /// <summary>Applies the change; returning means this silo's decisions obey it.</summary>
-    Task Apply(ControlChange change);
-}
-
-/// <summary>Applies changes to the view of the silo it is pinned to.</summary>
-[SiloPinnedPlacement]
-internal sealed class SiloControlGrain(ControlViewUpdater updater) : Grain, ISiloControlGrain
-{
-    public Task Apply(ControlChange change) => updater.ApplyAsync(change);
 }

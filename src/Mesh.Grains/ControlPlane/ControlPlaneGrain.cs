@@ -7,42 +7,6 @@ using Orleans.Runtime;
 namespace Mesh.Grains.ControlPlane;
 
 /// <summary>
-/// The durable, ordered record of the fleet-wide state (one per cluster, key <see cref="Key"/>). Owners commit each
-/// change here before pushing it to the silos; silos load the whole record when they join and ask for what they
-/// missed when they renew their lease.
-/// </summary>
-internal interface IControlPlaneGrain : IGrainWithStringKey
-{
-    public const string Key = "sys/control-plane";
-
-    /// <summary>
-    /// Makes the change durable and gives it the next epoch. A change whose revision is older than the stored entry's is
-    /// not applied, and one with the same revision and content is the same change retried: both return the stored entry.
-    /// </summary>
-    Task<ControlChange> Commit(ControlChange change);
-
-    /// <summary>Every entry committed after <paramref name="sinceEpoch"/> (all of them for 0), and the current epoch.</summary>
-    [AlwaysInterleave]
-    Task<ControlSync> Sync(long sinceEpoch);
-}
-
-/// <summary>The answer to <see cref="IControlPlaneGrain.Sync"/>.</summary>
-[GenerateSerializer, Immutable, Alias("mesh.ControlSync")]
-internal sealed record ControlSync
-{
-    [Id(0)] public long Epoch { get; init; }
-
-    [Id(1)] public ImmutableArray<ControlChange> Changes { get; init; } = [];
-}
-
-/// <summary>One storage record of the control plane: the entries whose key hashes to it.</summary>
-[GenerateSerializer, Alias("mesh.state.ControlShard")]
-internal sealed class ControlShardState
-{
-    [Id(0)] public Dictionary<string, ControlChange> Entries { get; set; } = new(StringComparer.Ordinal);
-}
-
-/// <summary>
 /// Commits are serialized through this one activation, which makes the epoch a total order without coordination.
 /// The entries are kept compacted (the newest per key) and spread over <see cref="Shards"/> storage records, so a
 /// commit rewrites one record of about 1/16 of the entries rather than all of them. The epoch is not stored apart:

@@ -4,13 +4,6 @@ using Mesh.Grains.Hosting;
 
 namespace Mesh.Grains.Fleet;
 
-/// <summary>Persisted fleet-wide state.</summary>
-[GenerateSerializer, Alias("mesh.state.Fleet")]
-internal sealed class FleetState
-{
-    [Id(0)] public FleetStatus Status { get; set; } = new();
-}
-
 /// <summary>
 /// The emergency stop. Every change is durable, then pushed to every silo's control-plane view, before the call
 /// returns; decisions read the view.

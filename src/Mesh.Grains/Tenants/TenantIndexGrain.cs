@@ -6,13 +6,6 @@ using Mesh.Grains.Hosting;
 
 namespace Mesh.Grains.Tenants;
 
-/// <summary>Persisted state of one index shard.</summary>
-[GenerateSerializer, Alias("mesh.state.TenantIndex")]
-internal sealed class TenantIndexState
-{
-    [Id(0)] public HashSet<string> Ids { get; set; } = new(StringComparer.Ordinal);
-}
-
 /// <summary>One shard of a tenant's index of agents, credentials or pending approvals, or of a fleet-wide registry.</summary>
 internal sealed class TenantIndexGrain(
     [PersistentState("tenant-index", MeshStorage.ProviderName)] IPersistentState<TenantIndexState> state) : Grain, ITenantIndexGrain

@@ -123,39 +123,3 @@ public sealed class CompiledRule
     public ImmutableArray<string> MissingEvidence(ImmutableDictionary<string, string>? presented) =>
         [.. Evidence.Where(k => presented is null || !presented.TryGetValue(k, out var v) || string.IsNullOrEmpty(v))];
 }
-
-/// <summary>A rate limit a rule puts on what it allows.</summary>
-/// <param name="Permits">Permits per period.</param>
-/// <param name="Per">The period.</param>
-/// <param name="Burst">Capacity (0: same as permits).</param>
-public sealed record RuleRateLimit(int Permits, TimeSpan Per, int Burst);
-
-/// <summary>The rate limits of an allow rule, by what they count.</summary>
-/// <param name="PerAgent">Per agent, across tools.</param>
-/// <param name="PerAgentTool">Per agent and tool.</param>
-/// <param name="PerCredential">Per credential, across every agent holding it.</param>
-public sealed record RuleLimits(RuleRateLimit? PerAgent, RuleRateLimit? PerAgentTool, RuleRateLimit? PerCredential)
-{
-    /// <summary>No limits.</summary>
-    public static readonly RuleLimits None = new(null, null, null);
-}
-
-/// <summary>The approval a require-approval rule asks for.</summary>
-/// <param name="Groups">Approver groups.</param>
-/// <param name="Quorum">Approvals needed.</param>
-/// <param name="ExpiresAfter">How long the approval stays open.</param>
-/// <param name="EscalationGroups">Groups that may also vote after <paramref name="EscalateAfter"/>.</param>
-/// <param name="EscalateAfter">Escalation delay.</param>
-/// <param name="SeparationOfDuties">When true (the default), the agent's owner may not vote.</param>
-/// <param name="Members">
-/// For each group of the rule that the policy's <c>approver_groups</c> declares: its members' canonical identities
-/// (only they may vote for that group). A group missing here was not declared; null: none was.
-/// </param>
-public sealed record RuleApproval(
-    IReadOnlyList<string> Groups,
-    int Quorum,
-    TimeSpan ExpiresAfter,
-    IReadOnlyList<string> EscalationGroups,
-    TimeSpan? EscalateAfter,
-    bool SeparationOfDuties = true,
-    IReadOnlyDictionary<string, IReadOnlyList<string>>? Members = null);

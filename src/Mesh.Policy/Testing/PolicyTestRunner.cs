@@ -11,23 +11,6 @@ using YamlDotNet.RepresentationModel;
 
 namespace Mesh.Policy.Testing;
 
-/// <summary>One case of a policy test file: a request and the decision expected for it.</summary>
-/// <param name="Name">What the case checks.</param>
-/// <param name="Line">Line of the case in its file.</param>
-/// <param name="Input">The request as the policy sees it.</param>
-/// <param name="ExpectedEffect">allow, deny or require_approval.</param>
-/// <param name="ExpectedReason">policy, default, evidence_missing or destination_blocked; null: any.</param>
-/// <param name="ExpectedRule">The deciding rule; null: any.</param>
-public sealed record PolicyTestCase(string Name, int Line, PolicyInput Input, string ExpectedEffect, string? ExpectedReason, string? ExpectedRule);
-
-/// <summary>The result of one case.</summary>
-/// <param name="Case">The case.</param>
-/// <param name="Passed">Whether the decision was the expected one.</param>
-/// <param name="Effect">The actual effect.</param>
-/// <param name="Reason">The actual reason.</param>
-/// <param name="Rule">The actual deciding rule.</param>
-public sealed record PolicyTestResult(PolicyTestCase Case, bool Passed, string Effect, string Reason, string? Rule);
-
 /// <summary>
 /// Runs test cases against a policy, like <c>opa test</c>: each case is a request with the expected effect (and
 /// optionally reason and rule). The destination guard runs offline: literal addresses and known names are checked,
