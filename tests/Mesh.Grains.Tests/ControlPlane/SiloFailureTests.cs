@@ -112,32 +112,34 @@ public sealed class SiloFailureTests
     }
 
     [Fact]
-    public async Task A_silo_added_after_a_revoke_denies_from_its_first_decision()
+    public async Task A_silo_added_after_a_suspension_denies_from_its_first_decision()
     {
         await using var mesh = await StartAsync(MeshCluster.WithSilos(2));
         var scenario = new Scenario(mesh.Operator, mesh.Client);
         await scenario.PublishAsync(TestPolicies.AllowAll);
         await scenario.IssueCredentialAsync("shared");
 
-        // Registered while the credential is live (a revoked one cannot be granted), then the revoke, then the join.
-        var agent = await scenario.RegisterAsync("late", Registrations.With(credentials: [scenario.Id("shared")]));
-        await scenario.Credential("shared").Revoke("leaked");
+        // A credential change made before the silo joins. (Suspended rather than revoked: a revoked credential can no
+        // longer be granted, and the agents below are registered after the change, each a new activation.)
+        await scenario.Credential("shared").Suspend("under review");
         var joined = await mesh.Cluster.StartAdditionalSiloAsync();
 
-        // The agent activated afresh on the new silo (placement honours the hint once the other silos know of the new
-        // one): the decision that activates it there is that silo's first for it, and must see the revoke.
-        Decision? first = null;
+        // A new agent activated on the new silo (placement honours the hint once the other silos know of the new one).
+        TestAgent? onNewSilo = null;
+        var attempt = 0;
         await Poll.UntilAsync(
             async () =>
             {
-                await mesh.Cluster.DeactivateAsync(agent.Runtime);
-                first = await mesh.OnSiloAsync(2, () => agent.DecideAsync("git", "push", "github.com/acme/app", scenario.Id("shared")));
+                var name = $"late-{attempt++}";
+                var agent = await mesh.OnSiloAsync(2, () => scenario.RegisterAsync(name, Registrations.With(credentials: [scenario.Id("shared")])));
+                onNewSilo = agent;
                 return await mesh.SiloOfAsync(agent.Runtime) == joined.SiloAddress;
             },
             TimeSpan.FromSeconds(30),
-            "the agent to be activated on the new silo");
+            "an agent to be placed on the new silo");
 
-        Assert.Equal(ReasonCode.CredentialRevoked, first!.Reason);
+        var first = await onNewSilo!.DecideAsync("git", "push", "github.com/acme/app", scenario.Id("shared"));
+        Assert.Equal(ReasonCode.CredentialSuspended, first.Reason);
         var view = joined.ServiceProvider.GetRequiredService<SiloControlView>();
         Assert.True(view.Epoch >= mesh.Cluster.Silos[0].ServiceProvider.GetRequiredService<SiloControlView>().Epoch);
     }
