@@ -53,14 +53,7 @@ public sealed class AuditTamperLiveTests
     public async Task A_tail_written_before_a_sigkill_is_signed_at_restart_so_cutting_it_off_is_named()
     {
         await using var silo = await LiveAuditSilo.StartAsync();
-        await silo.DecideAsync("bot", 3);
-        await silo.CheckpointAsync();
-        await silo.DecideAsync("bot", 3);
-        silo.Kill();
-
-        // The killed silo never signed #4 to #6; the restarted one signs what it finds unsigned (and recent).
-        await silo.RestartAsync();
-        await silo.UntilEverythingIsSignedAsync();
+        await CrashWithAnUnsignedTailAsync(silo);
         await silo.TamperAsync("DELETE FROM audit_records WHERE stream = $s AND seq >= 5", ("$s", silo.StreamOf("bot")));
 
         await AssertReportedAsync(silo, "truncated", silo.StreamOf("bot") + "#5");
@@ -71,12 +64,7 @@ public sealed class AuditTamperLiveTests
     {
         await using var silo = await LiveAuditSilo.StartAsync();
         await silo.DecideAsync("other", 2);
-        await silo.DecideAsync("bot", 3);
-        await silo.CheckpointAsync();
-        await silo.DecideAsync("bot", 3);
-        silo.Kill();
-        await silo.RestartAsync();
-        await silo.UntilEverythingIsSignedAsync();
+        await CrashWithAnUnsignedTailAsync(silo);
 
         // The attacker takes other's #2 (an allow), renumbers it as bot's #5 and re-chains #5 and #6 with fresh hashes:
         // every link and hash is consistent again.
@@ -158,4 +146,17 @@ public sealed class AuditTamperLiveTests
 
     private static Task UntilFailingAsync(LiveAuditSilo silo) => Mesh.Testing.Poll.UntilAsync(
         async () => !(await silo.VerifyAsync()).GetProperty("ok").GetBoolean(), TimeSpan.FromSeconds(60), "verification to report the unsigned records");
+
+    // bot #1-#3 signed by a checkpoint, #4-#6 written and never signed before a SIGKILL; the restarted silo signs what
+    // it finds unsigned (and recent).
+    private static async Task CrashWithAnUnsignedTailAsync(LiveAuditSilo silo)
+    {
+        await silo.DecideAsync("bot", 3);
+        await silo.CheckpointAsync();
+        await silo.DecideAsync("bot", 3);
+        silo.Kill();
+        await silo.RestartAsync();
+        await silo.UntilEverythingIsSignedAsync();
+    }
+
 }
